@@ -4,9 +4,11 @@
 f_0 = x, f_l = relu(W_l f_{l-1} + b_l) and no ReLU on the last layer. The input has 2 columns.
 Every layer but the last is a hidden layer; its units define the activation pattern.
 
-An activation region is a maximal connected open piece of the input box on which the
-activation pattern (which hidden units have pre-activation > 0) is constant. Two pieces with
-the same pattern that do not touch along an edge are two regions.
+An activation region is a maximal connected piece of the input box on which the activation
+pattern (which hidden units have pre-activation > 0) is constant. Once the pattern is fixed,
+every pre-activation is one affine function of the input, so the set of points with that
+pattern is an intersection of half-planes: convex, hence connected. Regions and the patterns
+that occur on a set of positive area therefore correspond one to one.
 """
 
 from __future__ import annotations
@@ -126,10 +128,10 @@ def count_regions_grid(
 # unit with all-zero weights, is active there when its value is > 0 (strictly) at the
 # polygon's vertex mean, as in ``activation_patterns``.
 #
-# Why each final polygon is one region: a cut only separates points where z_u has opposite
-# signs, so any two polygons that share an edge differ in the unit whose cut made that
-# edge; pieces with the same pattern therefore never touch along an edge, and every polygon
-# (convex, constant pattern) is a maximal connected piece.
+# Why each final polygon is one region: a polygon is cut only where the line really crosses
+# its interior, and the two pieces differ in unit u, so no two polygons share a pattern; each
+# polygon is convex with constant pattern, and the region of a pattern is convex (see the
+# module docstring), so each polygon is exactly one region.
 # ----------------------------------------------------------------------------------------
 
 _VERTEX_TOL = 1e-9
