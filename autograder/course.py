@@ -179,13 +179,17 @@ def _message(err: dict) -> str:
 def parse_course(data: object, path: Path = Path("course.yml")) -> Course:
     """Validate already-parsed YAML data; raise CourseError listing every problem."""
     if not isinstance(data, dict):
-        raise CourseError(path, ["(top level): must be a mapping with course, seed and assignments"])
+        raise CourseError(
+            path, ["(top level): must be a mapping with course, seed and assignments"]
+        )
     try:
         return Course.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc = tuple(
+                p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+            )
             problems.append(f"{_place(loc)}: {_message(err)}")
         raise CourseError(path, problems) from None
 
@@ -202,5 +206,7 @@ def load_course(path: Path | str | None = None) -> Course:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
-        raise CourseError(path, [f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}"]) from None
+        raise CourseError(
+            path, [f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}"]
+        ) from None
     return parse_course(data, path)

@@ -1,0 +1,196 @@
+"""Hidden cases for `composition`: compose, composition_to_deep, deep_net.
+
+Random instances use several widths; edge cases put inputs exactly on kinks (pre-activation
+exactly 0), give units zero slope or zero outgoing weight, and make two units kink at one x.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.cases.base import Case, Mistake, QuestionCases
+from autograder.plots import curve_plot
+from reference.composition import compose, composition_to_deep, deep_net
+from reference.shallow import relu, shallow_net
+
+
+def _net(rng: np.random.Generator, d: int) -> tuple[np.ndarray, np.ndarray]:
+    theta = rng.normal(0.0, 1.0, (d, 2)).round(3)
+    phi = rng.normal(0.0, 1.0, d + 1).round(3)
+    return theta, phi
+
+
+def _xs(rng: np.random.Generator, theta: np.ndarray, n: int = 40) -> np.ndarray:
+    """Sorted inputs in [-2, 2] that include every kink of ``theta`` inside the interval."""
+    x = rng.uniform(-2.0, 2.0, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kinks = -theta[:, 0] / theta[:, 1]
+    kinks = kinks[np.isfinite(kinks) & (np.abs(kinks) <= 2.0)]
+    return np.sort(np.concatenate([x, kinks]))
+
+
+def _edge_nets() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Zero-slope unit, zero outgoing weight, two units kinking at x = 0.5, kinks on grid points."""
+    theta1 = np.array([[-0.5, 1.0], [1.0, -2.0], [0.75, 0.0], [0.25, -0.5]])
+    phi1 = np.array([0.25, 1.0, -0.5, 2.0, 0.0])
+    theta2 = np.array([[0.0, 1.0], [-0.25, 1.0], [0.5, -1.0]])
+    phi2 = np.array([-0.5, 1.0, 0.0, 1.5])
+    return theta1, phi1, theta2, phi2
+
+
+def _public_nets() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Two 3-unit nets in the spirit of the notes: net 1 folds [-1, 1] onto itself three times."""
+    theta1 = np.array([[0.5, -2.0], [0.0, 1.0], [-0.5, 2.0]])
+    phi1 = np.array([-1.0, 2.0, 1.0, 2.0])
+    theta2 = np.array([[0.5, 1.0], [0.0, -1.0], [-0.5, 1.0]])
+    phi2 = np.array([-0.25, 1.0, 1.0, -2.0])
+    return theta1, phi1, theta2, phi2
+
+
+def _compose_cases(rng: np.random.Generator) -> list[Case]:
+    t1, p1, t2, p2 = _public_nets()
+    cases = [
+        Case("public: the two 3-unit nets", (np.linspace(-1, 1, 401), t1, p1, t2, p2), public=True)
+    ]
+    for d1, d2 in [(1, 1), (3, 3), (5, 2), (2, 6), (8, 8)]:
+        theta1, phi1 = _net(rng, d1)
+        theta2, phi2 = _net(rng, d2)
+        cases.append(
+            Case(f"random nets D1={d1}, D2={d2}", (_xs(rng, theta1), theta1, phi1, theta2, phi2))
+        )
+    t1, p1, t2, p2 = _edge_nets()
+    cases.append(
+        Case(
+            "edge: inputs on kinks, zero slope, zero weight, shared kink",
+            (np.array([-2.0, 0.0, 0.5, 0.5, 1.0, 2.0]), t1, p1, t2, p2),
+        )
+    )
+    return cases
+
+
+def _to_deep_cases(rng: np.random.Generator) -> list[Case]:
+    t1, p1, t2, p2 = _public_nets()
+    cases = [Case("public: the two 3-unit nets", (t1, p1, t2, p2), public=True)]
+    for d1, d2 in [(1, 1), (3, 4), (6, 2), (5, 5)]:
+        theta1, phi1 = _net(rng, d1)
+        theta2, phi2 = _net(rng, d2)
+        cases.append(Case(f"random nets D1={d1}, D2={d2}", (theta1, phi1, theta2, phi2)))
+    cases.append(Case("edge: zero slope, zero weights, shared kink", _edge_nets()))
+    return cases
+
+
+def _deep_cases(rng: np.random.Generator) -> list[Case]:
+    t1, p1, t2, p2 = _public_nets()
+    theta, psi, phi = composition_to_deep(t1, p1, t2, p2)
+    cases = [
+        Case(
+            "public: the 3-unit nets as one deep net",
+            (np.linspace(-1, 1, 401), theta, psi, phi),
+            public=True,
+        )
+    ]
+    for d1, d2 in [(1, 2), (3, 3), (4, 6), (7, 3)]:
+        theta = rng.normal(0, 1, (d1, 2)).round(3)
+        psi = rng.normal(0, 1, (d2, d1 + 1)).round(3)
+        phi = rng.normal(0, 1, d2 + 1).round(3)
+        cases.append(Case(f"random deep net D1={d1}, D2={d2}", (_xs(rng, theta), theta, psi, phi)))
+    # Second-layer pre-activation exactly 0 at x = 0: psi_10 + psi_11 * relu(1) = 0.
+    theta = np.array([[1.0, 1.0], [0.0, 0.0]])
+    psi = np.array([[-1.0, 1.0, 0.0], [0.5, 0.0, -1.0]])
+    phi = np.array([0.0, 2.0, -1.0])
+    cases.append(
+        Case(
+            "edge: second-layer pre-activation exactly 0",
+            (np.array([-1.0, 0.0, 1.0]), theta, psi, phi),
+        )
+    )
+    return cases
+
+
+# ---- known mistakes -------------------------------------------------------------------------
+
+
+def _psi_without_phi0(case: Case):
+    theta1, phi1, theta2, phi2 = case.args
+    psi = np.empty((theta2.shape[0], theta1.shape[0] + 1))
+    psi[:, 0] = theta2[:, 0]
+    psi[:, 1:] = np.outer(theta2[:, 1], phi1[1:])
+    return theta1, psi, phi2
+
+
+def _psi_shifted(case: Case):
+    theta1, phi1, theta2, phi2 = case.args
+    psi = np.empty((theta2.shape[0], theta1.shape[0] + 1))
+    psi[:, 0] = theta2[:, 0] + theta2[:, 1] * phi1[0]
+    psi[:, 1:] = np.outer(theta2[:, 1], phi1[:-1])
+    return theta1, psi, phi2
+
+
+def _compose_wrong_order(case: Case):
+    x, theta1, phi1, theta2, phi2 = case.args
+    return shallow_net(shallow_net(x, theta2, phi2), theta1, phi1)
+
+
+def _deep_no_second_relu(case: Case):
+    x, theta, psi, phi = case.args
+    h = relu(theta[:, 0] + np.outer(x, theta[:, 1]))
+    return phi[0] + (psi[:, 0] + h @ psi[:, 1:].T) @ phi[1:]
+
+
+def _deep_relu_on_output(case: Case):
+    return relu(deep_net(*case.args))
+
+
+QUESTIONS = {
+    "compose": QuestionCases(
+        function="compose",
+        generate=_compose_cases,
+        reference=compose,
+        mistakes=[
+            Mistake(
+                "wrong order",
+                "you applied network 2 first: compose feeds x to network 1 "
+                "(theta1, phi1) and its output y to network 2 (theta2, phi2).",
+                answer=_compose_wrong_order,
+            ),
+        ],
+        plot=curve_plot(x_arg=0),
+    ),
+    "composition_to_deep": QuestionCases(
+        function="composition_to_deep",
+        generate=_to_deep_cases,
+        reference=composition_to_deep,
+        mistakes=[
+            Mistake(
+                "psi without phi_0",
+                "psi's bias column must include phi_0 of network 1: "
+                "psi[i, 0] = theta'_i0 + theta'_i1 * phi_0.",
+                answer=_psi_without_phi0,
+            ),
+            Mistake(
+                "psi shifted",
+                "psi[i, j] for j >= 1 multiplies theta'_i1 by phi_j, the weight "
+                "of hidden unit j; your columns use the phi of the unit before.",
+                answer=_psi_shifted,
+            ),
+        ],
+    ),
+    "deep_net": QuestionCases(
+        function="deep_net",
+        generate=_deep_cases,
+        reference=deep_net,
+        mistakes=[
+            Mistake(
+                "no relu on layer 2",
+                "the second hidden layer needs its ReLU too: h' = relu(psi[:, 0] + psi[:, 1:] h).",
+                answer=_deep_no_second_relu,
+            ),
+            Mistake(
+                "relu on the output",
+                "the output layer is linear: y = phi_0 + phi[1:] . h', with no ReLU on y.",
+                answer=_deep_relu_on_output,
+            ),
+        ],
+        plot=curve_plot(x_arg=0),
+    ),
+}

@@ -1,0 +1,207 @@
+"""The ``relulab`` command: grade, release, export, and the demo on the bundled samples."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces")
+
+
+def _course(path: Path | None):
+    from autograder.course import CourseError, load_course
+
+    try:
+        return load_course(path)
+    except CourseError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _run_batch(
+    course,
+    files: list[Path],
+    assignment: str,
+    out: Path,
+    jobs: int,
+    seed: int | None,
+    force: bool,
+    student: str | None,
+) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from autograder.batch import grade_batch
+    from autograder.grade import find_submissions
+    from autograder.plots import draw_failing_plots
+
+    console = Console(stderr=True)
+    total = len(find_submissions(files)[0])
+    with Progress(
+        TextColumn(f"grading {assignment}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=total <= 1,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("grade", total=total)
+        summary = grade_batch(
+            files,
+            course,
+            assignment,
+            out,
+            jobs=jobs,
+            seed=seed,
+            force=force,
+            student=student,
+            on_done=lambda _stem: progress.advance(task),
+            draw_plots=draw_failing_plots,
+        )
+    for w in summary.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for row in sorted(summary.rows, key=lambda r: r["submission"]):
+        flag = " (already graded)" if row["submission"] in summary.skipped else ""
+        click.echo(f"{row['submission']}: {row['score']:g} / {row['max_score']:g}{flag}")
+    click.echo(f"wrote {out / 'grades.csv'}")
+    for err in summary.internal_errors:
+        console.print(f"[red]internal grader error:[/] {err}", highlight=False)
+    return 1 if summary.internal_errors else 0
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="relulab")
+def main() -> None:
+    """relulab: a course kit on how ReLU networks build functions, and its autograder."""
+
+
+@main.command()
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--assignment", "-a", required=True, type=click.Choice(ASSIGNMENTS), help="Assignment to grade."
+)
+@click.option(
+    "--out",
+    "out",
+    default=Path("graded"),
+    type=click.Path(path_type=Path),
+    show_default=True,
+    help="Folder for results.json, feedback.html and grades.csv.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    default=1,
+    type=click.IntRange(1, 64),
+    show_default=True,
+    help="Submissions graded in parallel.",
+)
+@click.option(
+    "--seed", default=None, type=click.IntRange(0), help="Base seed (default: course.yml)."
+)
+@click.option("--force", is_flag=True, help="Regrade submissions already graded in --out.")
+@click.option(
+    "--student-id", default=None, help="Student id for the seed (default: the file stem)."
+)
+@click.option(
+    "--course",
+    "course_path",
+    default=None,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="course.yml to use (default: the course's own).",
+)
+def grade(
+    submissions: tuple[Path, ...],
+    assignment: str,
+    out: Path,
+    jobs: int,
+    seed: int | None,
+    force: bool,
+    student_id: str | None,
+    course_path: Path | None,
+) -> None:
+    """Grade .py / .ipynb submissions (or folders of them) on hidden per-student instances."""
+    course = _course(course_path)
+    if assignment not in course.names:
+        raise click.BadParameter(f"{assignment!r} is not in course.yml", param_hint="--assignment")
+    sys.exit(_run_batch(course, list(submissions), assignment, out, jobs, seed, force, student_id))
+
+
+@main.command()
+@click.option("--out", default=Path("demo"), type=click.Path(path_type=Path), show_default=True)
+@click.option("--jobs", "-j", default=2, type=click.IntRange(1, 64), show_default=True)
+def demo(out: Path, jobs: int) -> None:
+    """Batch-grade the bundled sample submissions of every assignment into OUT/<assignment>/."""
+    from autograder.paths import course_root
+
+    course = _course(None)
+    status = 0
+    for name in course.names:
+        folder = course_root() / "samples" / name
+        if folder.is_dir():
+            click.echo(f"== {name}")
+            status |= _run_batch(course, [folder], name, out / name, jobs, None, True, None)
+    click.echo(f"feedback reports: {out}/<assignment>/<submission>/feedback.html")
+    sys.exit(status)
+
+
+@main.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+def release(dest: Path) -> None:
+    """Write the student bundle: exercise notebooks and their public checks, nothing else."""
+    from autograder.release import build_release
+
+    for path in build_release(dest):
+        click.echo(path)
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Write nothing; fail if exercises/ is out of date.")
+def exercises(check: bool) -> None:
+    """Regenerate exercises/ from solutions/ (strip solution regions)."""
+    from autograder.notebooks import generate_exercises
+    from autograder.paths import course_root
+
+    changed = generate_exercises(course_root(), check=check)
+    for path in changed:
+        click.echo(f"{'out of date' if check else 'wrote'}: {path}")
+    if check and changed:
+        sys.exit(1)
+
+
+@main.group()
+def export() -> None:
+    """Export the course to nbgrader, otter-grader or Gradescope."""
+
+
+@export.command("nbgrader")
+@click.argument("dest", type=click.Path(path_type=Path))
+def export_nbgrader(dest: Path) -> None:
+    """An nbgrader course directory: nbgrader_config.py and source/<a>/<a>.ipynb."""
+    from autograder.export.nbgrader import export as run
+
+    click.echo(run(dest))
+
+
+@export.command("otter")
+@click.argument("dest", type=click.Path(path_type=Path))
+def export_otter(dest: Path) -> None:
+    """otter-assign master notebooks: DEST/<a>/<a>.ipynb."""
+    from autograder.export.otter import export as run
+
+    click.echo(run(dest))
+
+
+@export.command("gradescope")
+@click.argument("dest", type=click.Path(path_type=Path))
+def export_gradescope(dest: Path) -> None:
+    """One Gradescope autograder zip per assignment: DEST/<a>.zip."""
+    from autograder.export.gradescope import export as run
+
+    click.echo(run(dest))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,298 @@
+"""Grade submissions: hidden per-student cases, run in the sandbox, judged in this process.
+
+This module is the only place that turns a sandbox run into points. Student code never runs
+here: the sandbox returns plain data, the reference computes expected values on pristine
+copies of the inputs, and scores come from course.yml alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograder.cases import load_questions
+from autograder.cases.base import Case, Mistake, QuestionCases
+from autograder.compare import Verdict
+from autograder.course import Course
+from autograder.sandbox import Call, Limits, RunResult, Sandbox
+
+SUBMISSION_SUFFIXES = (".py", ".ipynb")
+
+
+@dataclass
+class CaseResult:
+    """How one hidden case went."""
+
+    name: str
+    weight: float
+    fraction: float
+    message: str
+    status: str  # the sandbox status: ok, error, missing, timeout, crashed, bad_output, not_run
+    public: bool
+    case: Case
+    value: Any = None
+    expected: Any = None
+    args_after: list = field(default_factory=list)
+    mistake: Mistake | None = None
+
+
+@dataclass
+class QuestionResult:
+    """The points of one question of course.yml and the feedback that explains them."""
+
+    name: str
+    functions: list[str]
+    max_score: float
+    score: float
+    cases: list[CaseResult]
+    hint: str | None = None
+    figure_png: bytes | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.max_score
+
+    @property
+    def summary(self) -> str:
+        """One line per distinct problem, e.g. '3 of 8 cases: compose returned shape ...'."""
+        failing = [c for c in self.cases if c.fraction < 1.0]
+        if not failing:
+            return f"All {len(self.cases)} cases passed."
+        counts: dict[str, int] = {}
+        for c in failing:
+            counts[c.message] = counts.get(c.message, 0) + 1
+        lines = [f"{len(self.cases) - len(failing)} of {len(self.cases)} cases passed."]
+        lines += [f"{n} case{'s' if n > 1 else ''}: {msg}" for msg, n in counts.items()]
+        return "\n".join(lines)
+
+
+@dataclass
+class SubmissionResult:
+    """Everything the reports need about one graded submission."""
+
+    submission: str  # the file stem
+    path: Path
+    assignment: str
+    student: str
+    seed: int
+    max_score: float
+    questions: list[QuestionResult] = field(default_factory=list)
+    load_messages: list[str] = field(default_factory=list)
+    stdout: str = ""
+    execution_time: float = 0.0
+    due: str | None = None
+
+    @property
+    def score(self) -> float:
+        return float(sum(q.score for q in self.questions))
+
+
+def student_seed(base_seed: int, assignment: str, student: str) -> int:
+    """The seed of one student's instances: a hash of course seed, assignment and student id."""
+    digest = hashlib.sha256(f"{base_seed}:{assignment}:{student}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def question_rng(seed: int, question: str) -> np.random.Generator:
+    """An independent generator per question, so adding a question changes no other one."""
+    return np.random.default_rng([seed, zlib.crc32(question.encode())])
+
+
+def _best_hint(qc: QuestionCases, results: list[CaseResult]) -> str | None:
+    """The known mistake that explains most of the wrong answers (at least half of them)."""
+    wrong = [r for r in results if r.status == "ok" and r.fraction < 1.0]
+    if not wrong:
+        return None
+    tally: dict[str, list] = {}
+    for r in wrong:
+        r.mistake = qc.matching_mistake(r.case, r.value, r.args_after)
+        if r.mistake is not None:
+            tally.setdefault(r.mistake.name, []).append(r.mistake)
+    if not tally:
+        return None
+    name, hits = max(tally.items(), key=lambda kv: len(kv[1]))
+    if 2 * len(hits) < len(wrong):
+        return None
+    return hits[0].explanation
+
+
+def _judge(qc: QuestionCases, case: Case, value: Any, expected: Any, args_after: list) -> Verdict:
+    try:
+        verdict = qc.assess(case, value, expected, args_after)
+    except Exception as exc:  # a judge must never crash the grader on a strange answer
+        return Verdict.fail(f"{qc.function} returned an answer that could not be checked ({exc})")
+    return Verdict(min(max(float(verdict.fraction), 0.0), 1.0), verdict.message)
+
+
+@dataclass
+class Plan:
+    """The cases, expected values and sandbox calls of one submission."""
+
+    seed: int
+    questions: list[tuple[str, QuestionCases, list[Case], list[Any]]]
+    calls: list[Call]
+    limits: Limits
+
+
+def seed_for(course: Course, assignment: str, student: str, seed: int | None = None) -> int:
+    """The seed of a student's instances; ``seed`` overrides the base seed of course.yml."""
+    a = course.assignment(assignment)
+    base = seed if seed is not None else (a.seed if a.seed is not None else course.seed)
+    return student_seed(base, assignment, student)
+
+
+def plan(course: Course, assignment: str, student: str, seed: int | None = None) -> Plan:
+    """Generate a student's cases and compute the reference answers."""
+    a = course.assignment(assignment)
+    table = load_questions(assignment)
+    s = seed_for(course, assignment, student, seed)
+    questions, calls = [], []
+    wall = cpu = 0.0
+    for q in a.questions:
+        if q.name not in table:
+            raise KeyError(f"course.yml question {assignment}.{q.name} has no hidden cases")
+        qc = table[q.name]
+        tol = course.tolerance(assignment, q.name)
+        qc = QuestionCases(**{**qc.__dict__, "rtol": tol.rtol, "atol": tol.atol})
+        cases = qc.generate(question_rng(s, q.name))
+        expected = [qc.expected(c) for c in cases]
+        questions.append((q.name, qc, cases, expected))
+        for i, c in enumerate(cases):
+            calls.append(Call(f"{q.name}#{i}", q.name, qc.function, tuple(c.args), dict(c.kwargs)))
+        lim = course.limits(assignment, q.name)
+        wall, cpu = max(wall, lim.wall_s), max(cpu, lim.cpu_s)
+    lim = course.limits(assignment)
+    limits = Limits(
+        wall_s=wall,
+        cpu_s=cpu,
+        load_s=lim.load_s,
+        memory_mb=lim.memory_mb,
+        nproc=lim.nproc,
+        fsize_mb=lim.fsize_mb,
+        nofile=lim.nofile,
+    )
+    return Plan(s, questions, calls, limits)
+
+
+def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[QuestionResult]:
+    """Judge the sandbox's outcomes against the plan; points come from course.yml only."""
+    a = course.assignment(assignment)
+    out = []
+    for (name, qc, cases, expected), q in zip(p.questions, a.questions, strict=True):
+        results = []
+        for i, (case, want) in enumerate(zip(cases, expected, strict=True)):
+            outcome = run.outcomes.get(f"{name}#{i}")
+            if outcome is None:
+                verdict, status, value, after = Verdict.fail("was not run"), "not_run", None, []
+            elif outcome.status != "ok":
+                verdict = Verdict.fail(outcome.message or f"{qc.function}: {outcome.status}")
+                status, value, after = outcome.status, None, outcome.args_after
+            else:
+                status, value, after = "ok", outcome.value, outcome.args_after
+                verdict = _judge(qc, case, value, want, after)
+            results.append(
+                CaseResult(
+                    case.name,
+                    case.weight,
+                    verdict.fraction,
+                    verdict.message,
+                    status,
+                    case.public,
+                    case,
+                    value,
+                    want,
+                    list(after or []),
+                )
+            )
+        total = sum(r.weight for r in results) or 1.0
+        earned = float(q.points) * sum(r.weight * r.fraction for r in results) / total
+        earned = min(max(earned, 0.0), float(q.points))
+        qr = QuestionResult(name, list(q.functions), float(q.points), round(earned, 6), results)
+        qr.hint = _best_hint(qc, results)
+        out.append(qr)
+    return out
+
+
+def grade_submission(
+    path: Path,
+    course: Course,
+    assignment: str,
+    sandbox: Sandbox,
+    *,
+    student: str | None = None,
+    seed: int | None = None,
+    draw_plots: Callable[[SubmissionResult, list], None] | None = None,
+) -> SubmissionResult:
+    """Grade one submission file; never raises because of what the submission does."""
+    start = time.perf_counter()
+    student = student or path.stem
+    a = course.assignment(assignment)
+    p = plan(course, assignment, student, seed)
+    result = SubmissionResult(
+        submission=path.stem,
+        path=path,
+        assignment=assignment,
+        student=student,
+        seed=p.seed,
+        max_score=a.max_score,
+        due=a.due.isoformat() if a.due else None,
+    )
+    run = sandbox.run(path, p.calls, p.limits)
+    result.load_messages = list(run.load_messages)
+    result.stdout = run.stdout
+    result.questions = score(course, assignment, p, run)
+    if draw_plots is not None:
+        draw_plots(result, p.questions)
+    result.execution_time = time.perf_counter() - start
+    return result
+
+
+def find_submissions(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """Expand folders into their .py/.ipynb files; return (files, warnings)."""
+    files: list[Path] = []
+    warnings: list[str] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(
+                f
+                for f in p.iterdir()
+                if f.is_file() and f.suffix in SUBMISSION_SUFFIXES and not f.name.startswith(".")
+            )
+            skipped = sorted(
+                f.name
+                for f in p.iterdir()
+                if f.is_file()
+                and f.suffix not in SUBMISSION_SUFFIXES
+                and not f.name.startswith(".")
+            )
+            if skipped:
+                warnings.append(
+                    f"{p}: skipped files that are not .py or .ipynb: {', '.join(skipped)}"
+                )
+            if not found:
+                warnings.append(f"{p}: no .py or .ipynb submissions in this folder")
+            files += found
+        elif p.is_file():
+            if p.suffix not in SUBMISSION_SUFFIXES:
+                warnings.append(f"{p}: graded although it is not .py or .ipynb (read as Python)")
+            files.append(p)
+        else:
+            warnings.append(f"{p}: no such file or folder")
+    seen: dict[str, Path] = {}
+    unique = []
+    for f in files:
+        if f.stem in seen:
+            warnings.append(
+                f"{f}: skipped, the submission name {f.stem!r} is taken by {seen[f.stem]}"
+            )
+            continue
+        seen[f.stem] = f
+        unique.append(f)
+    return unique, warnings

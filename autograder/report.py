@@ -1,0 +1,237 @@
+"""Write what graders and students read: Gradescope results.json, feedback.html, grades.csv.
+
+Every file is written to a temporary name in its folder and renamed into place, so a batch that
+is killed leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import html
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograder.grade import CaseResult, QuestionResult, SubmissionResult
+
+GRADES_COLUMNS = ["submission", "assignment", "score", "max_score", "student", "seed"]
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _short(value: Any, limit: int = 600) -> str:
+    """A compact, bounded text form of a case input or answer (for after-due-date details)."""
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, precision=4, threshold=40, edgeitems=3, max_line_width=100)
+    elif isinstance(value, list | tuple):
+        inner = ", ".join(_short(v, limit) for v in value)
+        text = f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    elif callable(value) or type(value).__name__ == "Lambda":
+        text = f"lambda {getattr(value, 'params', '')}: {getattr(value, 'expr', '...')}"
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def due_passed(result: SubmissionResult, now: dt.datetime | None = None) -> bool:
+    """Whether the assignment's due date (course.yml) has passed; no due date counts as passed."""
+    if result.due is None:
+        return True
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return now >= dt.datetime.fromisoformat(result.due)
+
+
+def question_text(q: QuestionResult) -> str:
+    """What a student sees for a question before the due date: points, messages, hint."""
+    lines = [q.summary]
+    if q.hint:
+        lines.append(f"Hint: {q.hint}")
+    return "\n".join(lines)
+
+
+def case_details(c: CaseResult) -> str:
+    """A hidden case's inputs, expected and returned values (only after the due date)."""
+    args = ", ".join(_short(a) for a in c.case.args)
+    kw = ", ".join(f"{k}={_short(v)}" for k, v in c.case.kwargs.items())
+    lines = [
+        f"case {c.name}: {'passed' if c.fraction >= 1 else 'failed'}",
+        f"  inputs: ({args}{', ' if args and kw else ''}{kw})",
+        f"  expected: {_short(c.expected)}",
+    ]
+    if c.status == "ok":
+        lines.append(f"  returned: {_short(c.value)}")
+    if c.message:
+        lines.append(f"  {c.message}")
+    return "\n".join(lines)
+
+
+def _png_tag(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def results_json(result: SubmissionResult) -> dict:
+    """Gradescope's autograder results for one submission."""
+    tests = []
+    for number, q in enumerate(result.questions, start=1):
+        text = question_text(q)
+        test = {
+            "name": q.name,
+            "number": str(number),
+            "score": q.score,
+            "max_score": q.max_score,
+            "status": "passed" if q.passed else "failed",
+            "visibility": "visible",
+            "tags": list(q.functions),
+        }
+        if q.figure_png:
+            test["output"] = (
+                f"<pre>{html.escape(text)}</pre>{_png_tag(q.figure_png, f'{q.name}: your answer vs the reference')}"
+            )
+            test["output_format"] = "html"
+        else:
+            test["output"] = text
+            test["output_format"] = "text"
+        tests.append(test)
+        tests.append(
+            {
+                "name": f"{q.name}: hidden case details",
+                "number": f"{number}.1",
+                "score": 0.0,
+                "max_score": 0.0,
+                "status": "passed" if q.passed else "failed",
+                "visibility": "after_due_date",
+                "output": "\n\n".join(case_details(c) for c in q.cases),
+                "output_format": "text",
+            }
+        )
+    output = []
+    if result.load_messages:
+        output.append("While loading your submission:")
+        output += [f"  {m}" for m in result.load_messages]
+    output.append(
+        f"Score: {result.score:g} / {result.max_score:g} on your own hidden instances "
+        f"(seed {result.seed})."
+    )
+    return {
+        "score": round(result.score, 6),
+        "max_score": result.max_score,
+        "execution_time": round(result.execution_time, 3),
+        "output": "\n".join(output),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {
+            "relulab": {
+                "submission": result.submission,
+                "assignment": result.assignment,
+                "student": result.student,
+                "seed": result.seed,
+            }
+        },
+    }
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:52rem;padding:1rem;line-height:1.45}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin:0}
+section{border:1px solid #ccc;border-radius:.5rem;padding:.8rem;margin:.8rem 0}
+.pass{border-left:.5rem solid #2a7}.fail{border-left:.5rem solid #c33}
+.pts{float:right;font-weight:bold}pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.9rem}
+.hint{background:#fff6d5;padding:.4rem .6rem;border-radius:.3rem}
+img{max-width:100%;height:auto}details{margin-top:.5rem}
+"""
+
+
+def feedback_html(result: SubmissionResult, reveal: bool | None = None) -> str:
+    """A self-contained page (plots embedded as PNG data) readable on a phone."""
+    reveal = due_passed(result) if reveal is None else reveal
+    e = html.escape
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{e(result.assignment)}: {e(result.submission)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{e(result.assignment)} — {e(result.submission)}: {result.score:g} / {result.max_score:g}</h1>",
+        f"<p>Graded on your own hidden instances (seed {result.seed}).</p>",
+    ]
+    if result.load_messages:
+        items = "".join(f"<li>{e(m)}</li>" for m in result.load_messages)
+        parts.append(
+            f"<section class='fail'><h2>While loading your submission</h2><ul>{items}</ul></section>"
+        )
+    for q in result.questions:
+        cls = "pass" if q.passed else "fail"
+        parts.append(
+            f"<section class='{cls}'><span class='pts'>{q.score:g} / {q.max_score:g}</span>"
+        )
+        parts.append(f"<h2>{e(q.name)}</h2><pre>{e(q.summary)}</pre>")
+        if q.hint:
+            parts.append(f"<p class='hint'>Hint: {e(q.hint)}</p>")
+        if q.figure_png:
+            parts.append(_png_tag(q.figure_png, f"{q.name}: your answer vs the reference"))
+        if reveal:
+            details = "\n\n".join(case_details(c) for c in q.cases)
+            parts.append(
+                f"<details><summary>Hidden case details</summary><pre>{e(details)}</pre></details>"
+            )
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_submission(out_dir: Path, result: SubmissionResult) -> Path:
+    """Write DIR/<stem>/feedback.html then DIR/<stem>/results.json (the latter marks it done)."""
+    folder = out_dir / result.submission
+    write_atomic(folder / "feedback.html", feedback_html(result))
+    write_atomic(folder / "results.json", json.dumps(results_json(result), indent=1))
+    return folder / "results.json"
+
+
+def write_grades(out_dir: Path, rows: Iterable[dict]) -> Path:
+    """Write DIR/grades.csv with one row per submission."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(
+        buf, fieldnames=GRADES_COLUMNS, extrasaction="ignore", lineterminator="\n"
+    )
+    writer.writeheader()
+    for row in sorted(rows, key=lambda r: r["submission"]):
+        writer.writerow(row)
+    path = out_dir / "grades.csv"
+    write_atomic(path, buf.getvalue())
+    return path
+
+
+def grades_row(results: dict) -> dict:
+    """A grades.csv row from a results.json document."""
+    meta = results.get("extra_data", {}).get("relulab", {})
+    return {
+        "submission": meta.get("submission"),
+        "assignment": meta.get("assignment"),
+        "score": results.get("score"),
+        "max_score": results.get("max_score"),
+        "student": meta.get("student"),
+        "seed": meta.get("seed"),
+    }

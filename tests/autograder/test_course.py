@@ -1,0 +1,86 @@
+"""course.yml: the shipped file is valid and every problem is reported with its place."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder.cases import load_questions
+from autograder.course import CourseError, load_course, parse_course
+from autograder.paths import course_root
+
+API_ASSIGNMENTS = ["shallow", "composition", "depth", "features", "backprop", "surfaces"]
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return yaml.safe_load((course_root() / "course.yml").read_text())
+
+
+def test_shipped_course_is_valid_and_in_order():
+    course = load_course()
+    assert course.names == API_ASSIGNMENTS
+    for a in course.assignments:
+        assert a.max_score == sum(q.points for q in a.questions) > 0
+        assert a.due is not None and a.due.tzinfo is not None
+
+
+def test_every_question_has_hidden_cases_for_its_functions():
+    course = load_course()
+    for a in course.assignments:
+        table = load_questions(a.name)
+        for q in a.questions:
+            assert q.name in table, f"{a.name}.{q.name} has no cases"
+            assert table[q.name].function in q.functions
+
+
+def test_per_question_overrides_apply(raw):
+    course = parse_course(raw)
+    assert course.limits("depth", "count_linear_pieces").wall_s == 20
+    assert course.limits("depth", "mlp").wall_s == course.defaults.limits.wall_s
+    assert course.tolerance("backprop", "numerical_gradient").rtol == 1e-4
+    assert course.tolerance("backprop", "mse").rtol == course.defaults.tolerance.rtol
+
+
+def test_all_problems_reported_with_their_place(raw):
+    bad = copy.deepcopy(raw)
+    bad["assignments"][2]["questions"][1]["points"] = 0
+    bad["assignments"][0]["colour"] = "red"
+    bad["assignments"][1]["questions"][0]["tolerance"] = {"rtol": -1}
+    del bad["seed"]
+    with pytest.raises(CourseError) as info:
+        parse_course(bad)
+    problems = info.value.problems
+    assert "assignments[2].questions[1].points: must be > 0.0" in problems
+    assert "assignments[0].colour: is not a known setting" in problems
+    assert "assignments[1].questions[0].tolerance.rtol: must be >= 0.0" in problems
+    assert "seed: is required" in problems
+    assert len(problems) == 4
+
+
+def test_duplicates_and_naive_due_dates_are_rejected(raw):
+    bad = copy.deepcopy(raw)
+    bad["assignments"][1]["name"] = "shallow"
+    bad["assignments"][0]["due"] = "2026-12-07T23:59:00"
+    bad["assignments"][3]["questions"].append(dict(bad["assignments"][3]["questions"][0]))
+    with pytest.raises(CourseError) as info:
+        parse_course(bad)
+    text = str(info.value)
+    assert "assignment names must be unique; repeated: shallow" in text
+    assert "assignments[0].due: must include a time zone" in text
+    assert "assignments[3]: question names must be unique; repeated: add_radius_feature" in text
+
+
+def test_unreadable_and_non_yaml_files(tmp_path: Path):
+    with pytest.raises(CourseError, match="cannot read the file"):
+        load_course(tmp_path / "missing.yml")
+    broken = tmp_path / "course.yml"
+    broken.write_text("course: x\nassignments: [\n")
+    with pytest.raises(CourseError, match="not valid YAML at line"):
+        load_course(broken)
+    broken.write_text("- just a list\n")
+    with pytest.raises(CourseError, match="must be a mapping"):
+        load_course(broken)
