@@ -1,0 +1,139 @@
+"""Tests for the 1-D plotting helpers of reference.plots (headless, no pyplot)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+
+from reference.composition import compose
+from reference.depth import sawtooth
+from reference.plots import (
+    new_figure,
+    plot_composition,
+    plot_function_1d,
+    plot_network_1d,
+    plot_sawtooth,
+    plot_shallow_panels,
+    shade_regions,
+)
+from reference.shallow import shallow_net
+
+
+def renders(fig: Figure) -> bool:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=40)
+    return buf.getvalue().startswith(b"\x89PNG")
+
+
+def strips(ax) -> int:
+    return sum(len(c.get_paths()) for c in ax.collections if isinstance(c, PolyCollection))
+
+
+def test_importing_plots_loads_neither_matplotlib_nor_pyplot():
+    code = (
+        "import sys, numpy as np, reference.plots as p\n"
+        "assert 'matplotlib' not in sys.modules\n"
+        "p.plot_sawtooth([1, 2]); p.plot_shallow_panels(np.ones((2, 2)), np.ones(3), -1, 1)\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_plot_function_1d_marks_kinks_on_the_curve():
+    x = np.array([1.0, -1.0, 0.0, 2.0])  # unsorted on purpose
+    y = np.abs(x)
+    fig = plot_function_1d(x, y, kinks=np.array([0.0, 5.0]), label="|x|", title="abs")
+    ax = fig.axes[0]
+    curve, dots = ax.lines[0], ax.lines[-1]
+    np.testing.assert_array_equal(curve.get_xdata(), [-1, 0, 1, 2])
+    np.testing.assert_array_equal(curve.get_ydata(), [1, 0, 1, 2])
+    # the kink outside the range of x is skipped; the one inside sits on the curve
+    np.testing.assert_array_equal(dots.get_xdata(), [0.0])
+    np.testing.assert_array_equal(dots.get_ydata(), [0.0])
+    assert ax.get_title() == "abs"
+    assert renders(fig)
+
+
+def test_plot_function_1d_draws_into_a_given_axes():
+    fig, axes = new_figure(1, 2)
+    out = plot_function_1d(np.arange(3.0), np.arange(3.0), ax=axes[0, 1])
+    assert out is fig and len(axes[0, 1].lines) == 1 and len(axes[0, 0].lines) == 0
+
+
+def test_plot_function_1d_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="y"):
+        plot_function_1d(np.zeros(3), np.zeros(4))
+
+
+def test_plot_shallow_panels():
+    theta = np.array([[0.5, 1.0], [-0.2, -1.0], [1.0, 0.0]])
+    phi = np.array([0.1, 2.0, -1.0, 0.5])
+    fig = plot_shallow_panels(theta, phi, -2, 2)
+    ax_h, ax_w, ax_y = fig.axes
+    output = ax_y.lines[-1]
+    x = np.asarray(output.get_xdata())
+    assert x[0] == -2 and x[-1] == 2
+    np.testing.assert_allclose(output.get_ydata(), shallow_net(x, theta, phi))
+    # both kinks (-0.5 and -0.2) are among the samples, so the drawn corners are exact
+    assert {-0.5, -0.2} <= set(x.tolist())
+    np.testing.assert_allclose(ax_w.lines[0].get_ydata(), 2.0 * np.maximum(0.5 + x, 0))
+    assert len(ax_h.lines) == 3
+    assert "3 linear regions" in ax_y.get_title()
+    assert renders(fig)
+
+
+def test_plot_composition_three_by_three():
+    # network 1 zigzags over [-1, 1] three times, network 2 has three regions on [-1, 1]
+    theta1 = np.array([[1.0, 1.0], [1 / 3, 1.0], [-1 / 3, 1.0]])
+    phi1 = np.array([-1.0, 3.0, -6.0, 6.0])
+    theta2 = np.array([[1.0, 1.0], [0.2, 1.0], [-0.5, 1.0]])
+    phi2 = np.array([0.0, 1.25, -(1.25 + 1.0), 1.0 + 1.0])
+    fig = plot_composition(theta1, phi1, theta2, phi2, -1, 1)
+    ax1, ax2, ax3 = fig.axes
+    assert ax1.get_title() == "network 1: 3 regions"
+    assert ax2.get_title() == "network 2: 3 regions"
+    assert ax3.get_title() == "composition: 9 regions"
+    assert (strips(ax1), strips(ax2), strips(ax3)) == (3, 3, 9)
+    # network 2 is drawn over the range of y that network 1 reaches: [-1, 1]
+    np.testing.assert_allclose(ax2.get_xlim(), (-1, 1))
+    dashed = ax3.lines[-1]
+    np.testing.assert_allclose(
+        dashed.get_ydata(), compose(np.asarray(dashed.get_xdata()), theta1, phi1, theta2, phi2)
+    )
+    assert renders(fig)
+
+
+def test_plot_sawtooth_titles_and_curves():
+    fig = plot_sawtooth([0, 1, 3, 4])
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == [
+        "depth 0: 1 pieces",
+        "depth 1: 2 pieces",
+        "depth 3: 8 pieces",
+        "depth 4: 16 pieces",
+    ]
+    assert len(fig.axes) == 6 and len(visible) == 4
+    line = visible[2].lines[0]
+    np.testing.assert_allclose(line.get_ydata(), sawtooth(np.asarray(line.get_xdata()), 3))
+    assert renders(fig)
+
+
+def test_plot_sawtooth_on_minus_one_one():
+    fig = plot_sawtooth([3], lo=-1, hi=1)
+    assert fig.axes[0].get_title() == "depth 3: 4 pieces"
+
+
+def test_plot_network_1d_and_shade_regions():
+    layers = [(np.array([[1.0], [-1.0]]), np.array([0.0, 0.5])), (np.ones((1, 2)), np.zeros(1))]
+    fig = plot_network_1d(layers, -1, 1, shade=True)
+    ax = fig.axes[0]
+    assert ax.get_title() == "3 linear pieces" and strips(ax) == 3
+    fig2, axes = new_figure()
+    shade_regions(axes[0, 0], np.array([0.0, 1.0, 3.0]))
+    assert strips(axes[0, 0]) == 2
