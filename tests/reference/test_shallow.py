@@ -30,10 +30,8 @@ def brute_force_regions(theta: np.ndarray, phi: np.ndarray, lo_k: int, hi_k: int
     at that point is nonzero, and kinks at the end points have no centred second difference.
     """
     k = np.arange(lo_k, hi_k + 1, dtype=np.int64)
-    t = theta.astype(np.int64)
-    y = GRID * int(phi[0]) + np.maximum(GRID * t[:, 0] + np.outer(k, t[:, 1]), 0) @ phi[
-        1:
-    ].astype(np.int64)
+    t, p = theta.astype(np.int64), phi.astype(np.int64)
+    y = GRID * p[0] + np.maximum(GRID * t[:, 0] + np.outer(k, t[:, 1]), 0) @ p[1:]
     return 1 + int(np.count_nonzero(y[2:] - 2 * y[1:-1] + y[:-2]))
 
 
