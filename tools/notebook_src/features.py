@@ -1,0 +1,214 @@
+# %% [markdown]
+# # Feature engineering: $x^2 + y^2$ makes rings linearly separable
+#
+# Logistic regression predicts class 1 when a weighted sum of the features plus a bias is
+# positive, so its decision boundary is a straight line (in two dimensions). Two concentric rings
+# of points, one class inside the other, cannot be split by any straight line.
+#
+# The notes' remedy: add one more feature, the squared distance from the origin, $x^2 + y^2$ (here
+# $x_1^2 + x_2^2$, since the two input coordinates are called $x_1, x_2$). In the lifted space
+# $(x_1, x_2, x_1^2 + x_2^2)$ the inner ring sits low and the outer ring high, and a flat plane
+# separates them. Back in the plane, that flat boundary
+# $w_1 x_1 + w_2 x_2 + w_3 (x_1^2 + x_2^2) + b = 0$ is a circle.
+#
+# Choosing such a feature by hand works when we can see the data. Neural networks learn their
+# features instead; that is where the next assignments go.
+#
+# Shapes: `X` is `(N, 2)` (or `(N, d)` for a general feature matrix), labels `y` are `(N,)` with
+# values 0 and 1.
+#
+# **How to work.** Fill in each function where it says `raise NotImplementedError(...)`, run it,
+# then run its check cell (`pass`, `FAIL - <reason>` or `not implemented yet`). The checks test
+# properties only; the grader uses other, hidden inputs. NumPy only.
+
+# %% role=given
+from _helpers import check, expect, expect_close, np, plt, when_ready  # noqa: F401
+
+
+def rings(n_per_class=100, seed=0, inner=1.0, outer=3.0, noise=0.2):
+    """Two noisy concentric rings. Returns X of shape (2 n, 2) and y of shape (2 n,):
+    label 1 for the inner ring, label 0 for the outer ring."""
+    gen = np.random.default_rng(seed)
+    radius = np.concatenate([np.full(n_per_class, inner), np.full(n_per_class, outer)])
+    radius = np.abs(radius + noise * gen.standard_normal(2 * n_per_class))
+    angle = gen.uniform(0.0, 2.0 * np.pi, 2 * n_per_class)
+    points = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    labels = np.concatenate([np.ones(n_per_class), np.zeros(n_per_class)])
+    return points, labels
+
+
+def accuracy(labels, predicted):
+    """Fraction of predictions equal to the labels."""
+    return float(np.mean(np.asarray(labels) == np.asarray(predicted)))
+
+
+X_rings, y_rings = rings()
+
+# %% [markdown]
+# ## 1. The new feature
+#
+# Return the columns $x_1$, $x_2$, $x_1^2 + x_2^2$ as an `(N, 3)` array.
+
+
+# %% role=answer functions=add_radius_feature
+def add_radius_feature(X: np.ndarray) -> np.ndarray:
+    """Append the squared distance from the origin as a third column.
+
+    X: shape (N, 2). Returns shape (N, 3): x1, x2, x1**2 + x2**2.
+    """
+    ### BEGIN SOLUTION
+    X = np.asarray(X, dtype=float)
+    squared = np.sum(X * X, axis=1, keepdims=True)
+    return np.hstack([X, squared])
+    ### END SOLUTION
+
+
+# %% role=check functions=add_radius_feature
+def _check_add_radius_feature():
+    X = np.array([[3.0, 4.0], [0.0, 0.0], [-1.0, 2.0], [0.5, -0.5]])
+    before = X.copy()
+    Z = add_radius_feature(X)
+    expect(isinstance(Z, np.ndarray) and Z.shape == (4, 3), "expected an array of shape (N, 3)")
+    expect(np.array_equal(X, before), "add_radius_feature changed its argument")
+    expect_close(Z[:, :2], X, "the first two columns should be x1 and x2")
+    expect(abs(Z[0, 2] - 25.0) < 1e-12, "the point (3, 4) lies at distance 5")
+    angle = 0.7
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    expect_close(add_radius_feature(X @ turn.T)[:, 2], Z[:, 2], "a rotation keeps the third column")
+
+
+check("add_radius_feature", _check_add_radius_feature)
+
+# %% [markdown]
+# ## 2. Logistic regression by gradient descent
+#
+# With $p = \sigma(Xw + b)$, $\sigma(z) = 1/(1 + e^{-z})$, minimise the mean binary cross-entropy
+#
+# $$L(w, b) = -\frac{1}{N}\sum_n \big[y_n \log p_n + (1 - y_n)\log(1 - p_n)\big].$$
+#
+# Start at $w = 0$, $b = 0$ and take `steps` full-batch gradient steps of size `lr`. Work out the
+# gradient of $L$ with respect to $w$ and $b$ yourself (it is short). Return `w` of shape `(d,)`
+# and `b` as a Python `float`. Compute $\sigma$ without overflow warnings for large $|z|$.
+
+
+# %% role=answer functions=fit_logistic_regression
+def fit_logistic_regression(
+    X: np.ndarray, y: np.ndarray, lr: float = 0.1, steps: int = 1000
+) -> tuple[np.ndarray, float]:
+    """Logistic regression fitted by full-batch gradient descent from w = 0, b = 0.
+
+    X: shape (N, d); y: shape (N,) with values 0/1. Returns (w, b): w of shape (d,), b a float.
+    """
+    ### BEGIN SOLUTION
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = X.shape[0]
+    w = np.zeros(X.shape[1])
+    b = 0.0
+    for _ in range(int(steps)):
+        z = X @ w + b
+        p = np.exp(-np.logaddexp(0.0, -z))  # sigmoid(z), no overflow
+        error = p - y
+        w = w - lr * (X.T @ error) / n
+        b = b - lr * float(error.sum()) / n
+    return w, float(b)
+    ### END SOLUTION
+
+
+# %% role=check functions=fit_logistic_regression
+def _mean_cross_entropy(X, y, w, b):
+    z = X @ np.asarray(w) + b
+    return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+
+def _check_fit_logistic_regression():
+    X, y = rings(40, seed=1)
+    Z = add_radius_feature(X)
+    w, b = fit_logistic_regression(Z, y, lr=0.1, steps=300)
+    expect(isinstance(w, np.ndarray) and w.shape == (3,), "w should be an array of shape (d,)")
+    expect(isinstance(b, float), f"b should be a Python float, got {type(b).__name__}")
+    w0, b0 = fit_logistic_regression(Z, y, lr=0.1, steps=0)
+    expect(np.all(np.asarray(w0) == 0) and b0 == 0, "zero steps should return w = 0, b = 0")
+    losses = [
+        _mean_cross_entropy(Z, y, *fit_logistic_regression(Z, y, lr=0.1, steps=s))
+        for s in (10, 100, 300)
+    ]
+    expect(losses[0] > losses[1] > losses[2], f"the loss should fall with more steps: {losses}")
+    w_flip, b_flip = fit_logistic_regression(Z, 1 - y, lr=0.1, steps=300)
+    expect_close(w_flip, -w, "swapping the labels should flip the sign of w")
+    expect(abs(b_flip + b) < 1e-7, "swapping the labels should flip the sign of b")
+    hits = np.mean((Z @ w + b > 0) == (y == 1))
+    expect(hits == 1.0, f"lifted rings should be separated perfectly; accuracy {hits:.3f}")
+
+
+check("fit_logistic_regression", _check_fit_logistic_regression)
+
+# %% [markdown]
+# ## 3. Predictions
+#
+# Class 1 where $Xw + b > 0$ (strictly), else 0, as an integer array of shape `(N,)`.
+
+
+# %% role=answer functions=predict
+def predict(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
+    """Class labels of a linear classifier.
+
+    X: shape (N, d); w: shape (d,); b: a number. Returns an int array of shape (N,) with 0/1.
+    """
+    ### BEGIN SOLUTION
+    scores = np.asarray(X, dtype=float) @ np.asarray(w, dtype=float) + float(b)
+    return np.where(scores > 0.0, 1, 0).astype(np.int64)
+    ### END SOLUTION
+
+
+# %% role=check functions=predict
+def _check_predict():
+    X = np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, 0.0], [2.0, -3.0]])
+    w = np.array([0.5, -1.0])
+    labels = predict(X, w, 0.25)
+    expect(isinstance(labels, np.ndarray) and labels.shape == (4,), "expected shape (N,)")
+    expect(np.issubdtype(labels.dtype, np.integer), f"expected an int array, got {labels.dtype}")
+    expect(set(labels.tolist()) <= {0, 1}, "labels must be 0 or 1")
+    opposite = predict(X, -w, -0.25)
+    expect(np.all(labels + opposite == 1), "flipping w and b should flip every label here")
+    on_boundary = predict(np.array([[2.0, 1.0]]), w, 0.0)
+    expect(int(on_boundary[0]) == 0, "a point exactly on the boundary (score 0) is class 0")
+
+
+check("predict", _check_predict)
+
+# %% [markdown]
+# ## 4. Before and after the new feature
+#
+# Left: a straight-line classifier on $(x_1, x_2)$ does little better than guessing. Middle: the
+# same points against the new feature; a horizontal-ish line now separates the classes. Right:
+# the classifier trained on the lifted features, drawn back in the plane: its boundary is a circle.
+
+# %% role=plot
+with when_ready():
+    w_raw, b_raw = fit_logistic_regression(X_rings, y_rings)
+    Z_rings = add_radius_feature(X_rings)
+    w_lift, b_lift = fit_logistic_regression(Z_rings, y_rings)
+    acc_raw = accuracy(y_rings, predict(X_rings, w_raw, b_raw))
+    acc_lift = accuracy(y_rings, predict(Z_rings, w_lift, b_lift))
+
+    side = np.linspace(-4.0, 4.0, 300)
+    g1, g2 = np.meshgrid(side, side)
+    flat = np.column_stack([g1.ravel(), g2.ravel()])
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    colors = np.where(y_rings == 1, "C3", "k")
+    raw_map = predict(flat, w_raw, b_raw).reshape(g1.shape)
+    axes[0].contourf(g1, g2, raw_map, levels=[-0.5, 0.5, 1.5], colors=["w", "C3"], alpha=0.15)
+    axes[0].scatter(X_rings[:, 0], X_rings[:, 1], c=colors, s=8)
+    axes[0].set(title=f"raw features: accuracy {acc_raw:.2f}", xlabel="$x_1$", ylabel="$x_2$")
+    axes[1].scatter(Z_rings[:, 0], Z_rings[:, 2], c=colors, s=8)
+    axes[1].set(title="lifted", xlabel="$x_1$", ylabel="$x_1^2 + x_2^2$")
+    lift_map = predict(add_radius_feature(flat), w_lift, b_lift).reshape(g1.shape)
+    axes[2].contourf(g1, g2, lift_map, levels=[-0.5, 0.5, 1.5], colors=["w", "C3"], alpha=0.15)
+    axes[2].contour(g1, g2, lift_map, levels=[0.5], colors="C3")
+    axes[2].scatter(X_rings[:, 0], X_rings[:, 1], c=colors, s=8)
+    axes[2].set(title=f"with $x_1^2 + x_2^2$: accuracy {acc_lift:.2f}", xlabel="$x_1$")
+    for ax in axes[[0, 2]]:
+        ax.set_aspect("equal")
+    plt.tight_layout()
+    plt.show()
