@@ -1,0 +1,266 @@
+"""Plain-data transfer between the grader and the sandbox child (npz + JSON, never pickle).
+
+Inputs: every array goes into one npz file, everything else into a JSON tree whose nodes name
+their type ("nd", "np", "int", "float", ...). Results come back the same way, one npz per group
+with the JSON manifest stored as a uint8 array; ``read_group`` trusts nothing in it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._types import ArgRef, Call, CallOutcome, Lambda
+
+MAX_RESULT_BYTES = 64 << 20
+MAX_NODES = 100_000
+MAX_DEPTH = 33
+NUMERIC_KINDS = "biufc"
+CHILD_STATUSES = ("ok", "error", "missing", "bad_output")
+
+
+class InputEncoder:
+    """Turns call arguments into JSON nodes plus a dict of arrays for one npz file."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def _array(self, a: np.ndarray) -> str:
+        ref = f"a{len(self.arrays)}"
+        self.arrays[ref] = a
+        return ref
+
+    def encode(self, x: Any, where: str) -> dict:
+        if isinstance(x, np.ndarray):
+            if x.dtype.kind not in NUMERIC_KINDS or x.dtype.fields is not None:
+                raise TypeError(f"{where}: arrays must have a numeric or bool dtype, not {x.dtype}")
+            return {"t": "nd", "ref": self._array(np.asarray(x))}
+        if isinstance(x, np.generic):
+            arr = np.asarray(x)
+            if arr.dtype.kind not in NUMERIC_KINDS:
+                raise TypeError(f"{where}: numpy scalars must be numeric, not {arr.dtype}")
+            return {"t": "np", "ref": self._array(arr)}
+        if x is None:
+            return {"t": "none"}
+        if isinstance(x, bool):
+            return {"t": "bool", "v": x}
+        if isinstance(x, int):
+            return {"t": "int", "v": str(int(x))}
+        if isinstance(x, float):
+            return {"t": "float", "v": float(x).hex()}
+        if isinstance(x, complex):
+            return {"t": "complex", "re": x.real.hex(), "im": x.imag.hex()}
+        if isinstance(x, str):
+            return {"t": "str", "v": str(x)}
+        if isinstance(x, (list, tuple)):
+            kind = "list" if isinstance(x, list) else "tuple"
+            return {"t": kind, "v": [self.encode(v, f"{where}[{i}]") for i, v in enumerate(x)]}
+        if isinstance(x, dict):
+            items = []
+            for k, v in x.items():
+                if not isinstance(k, str):
+                    raise TypeError(f"{where}: dict keys must be str, not {type(k).__name__}")
+                items.append([k, self.encode(v, f"{where}[{k!r}]")])
+            return {"t": "dict", "v": items}
+        if isinstance(x, Lambda):
+            bind = []
+            for name, v in x.bind.items():
+                if not name.isidentifier():
+                    raise TypeError(f"{where}: Lambda bind name {name!r} is not an identifier")
+                if isinstance(v, ArgRef):
+                    bind.append([name, {"t": "argref", "i": int(v.index)}])
+                else:
+                    bind.append([name, self.encode(v, f"{where}.bind[{name!r}]")])
+            return {"t": "lambda", "params": x.params, "expr": x.expr, "bind": bind}
+        raise TypeError(f"{where}: cannot pass a {type(x).__name__} to the sandbox")
+
+
+def _has_lambda(node: dict) -> bool:
+    if node["t"] == "lambda":
+        return True
+    if node["t"] in ("list", "tuple"):
+        return any(_has_lambda(v) for v in node["v"])
+    if node["t"] == "dict":
+        return any(_has_lambda(v) for _, v in node["v"])
+    return False
+
+
+def _argrefs(node: dict) -> list[int]:
+    refs: list[int] = []
+    if node["t"] == "lambda":
+        for _, v in node["bind"]:
+            refs += [v["i"]] if v["t"] == "argref" else _argrefs(v)
+    elif node["t"] in ("list", "tuple"):
+        for v in node["v"]:
+            refs += _argrefs(v)
+    elif node["t"] == "dict":
+        for _, v in node["v"]:
+            refs += _argrefs(v)
+    return refs
+
+
+def write_inputs(calls: list[Call], groups: list[str], folder: Path) -> None:
+    """Write folder/calls.json and folder/inputs.npz for the child."""
+    enc = InputEncoder()
+    out = []
+    for call in calls:
+        args = [enc.encode(a, f"{call.key}: argument {i}") for i, a in enumerate(call.args)]
+        for node in args:
+            node["lam"] = _has_lambda(node)
+        kwargs = [[k, enc.encode(v, f"{call.key}: {k}=")] for k, v in call.kwargs.items()]
+        for node in args + [n for _, n in kwargs]:
+            for i in _argrefs(node):
+                if not 0 <= i < len(args) or args[i]["lam"]:
+                    raise ValueError(
+                        f"{call.key}: ArgRef({i}) must name a positional argument without a Lambda"
+                    )
+        out.append(
+            {
+                "key": call.key,
+                "group": call.group,
+                "function": call.function,
+                "args": args,
+                "kwargs": kwargs,
+            }
+        )
+    (folder / "calls.json").write_text(json.dumps({"groups": groups, "calls": out}))
+    np.savez(folder / "inputs.npz", **enc.arrays)
+
+
+# --------------------------------------------------------------------------- results
+
+
+class Tampered(Exception):
+    """The child's result file does not follow the format: nothing in it can be used."""
+
+
+class _Arrays:
+    """Lazy, validated access to the arrays of one result npz."""
+
+    def __init__(self, npz) -> None:
+        self.npz = npz
+        self.names = set(npz.files)
+
+    def get(self, ref: Any) -> np.ndarray:
+        if type(ref) is not str or ref not in self.names or ref == "manifest":
+            raise Tampered(f"unknown array {ref!r}")
+        arr = self.npz[ref]
+        if type(arr) is not np.ndarray or arr.dtype.kind not in NUMERIC_KINDS:
+            raise Tampered("an array with a non-numeric dtype")
+        if arr.dtype.fields is not None or arr.dtype.hasobject:
+            raise Tampered("an array with a structured dtype")
+        return arr
+
+
+def _hexfloat(v: Any) -> float:
+    if type(v) is not str or len(v) > 40:
+        raise Tampered("bad float")
+    try:
+        return float.fromhex(v)
+    except ValueError as exc:
+        raise Tampered("bad float") from exc
+
+
+class _Decoder:
+    def __init__(self, arrays: _Arrays) -> None:
+        self.arrays = arrays
+        self.nodes = 0
+
+    def value(self, node: Any, depth: int = 0) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH or type(node) is not dict:
+            raise Tampered("bad value tree")
+        t = node.get("t")
+        if t == "nd":
+            return self.arrays.get(node.get("ref"))
+        if t == "np":
+            arr = self.arrays.get(node.get("ref"))
+            if arr.shape != ():
+                raise Tampered("a numpy scalar that is not 0-d")
+            return arr[()]
+        if t == "none":
+            return None
+        if t == "bool" and type(node.get("v")) is bool:
+            return node["v"]
+        if t == "int":
+            v = node.get("v")
+            if type(v) is not str or not 0 < len(v) <= 4001:
+                raise Tampered("bad int")
+            try:
+                return int(v)
+            except ValueError as exc:
+                raise Tampered("bad int") from exc
+        if t == "float":
+            return _hexfloat(node.get("v"))
+        if t == "complex":
+            return complex(_hexfloat(node.get("re")), _hexfloat(node.get("im")))
+        if t == "str" and type(node.get("v")) is str:
+            return node["v"]
+        if t in ("list", "tuple") and type(node.get("v")) is list:
+            items = [self.value(v, depth + 1) for v in node["v"]]
+            return items if t == "list" else tuple(items)
+        raise Tampered("bad value node")
+
+
+def _text(v: Any, limit: int = 2000) -> str:
+    if type(v) is not str:
+        raise Tampered("bad message")
+    return v[:limit]
+
+
+def read_group(path: Path, keys: list[str]) -> dict[str, CallOutcome]:
+    """Outcomes of the calls ``keys`` from one group's result file written by the child.
+
+    Raises Tampered when the file breaks the format in any way.
+    """
+    if path.stat().st_size > MAX_RESULT_BYTES + (1 << 20):
+        raise Tampered("result file too large")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if sum(i.file_size for i in infos) > MAX_RESULT_BYTES + (1 << 20):
+                raise Tampered("results too large")
+            if any(i.compress_type != zipfile.ZIP_STORED for i in infos):
+                raise Tampered("compressed members")
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = _Arrays(npz)
+            if "manifest" not in arrays.names:
+                raise Tampered("no manifest")
+            raw = npz["manifest"]
+            if type(raw) is not np.ndarray or raw.dtype != np.uint8 or raw.ndim != 1:
+                raise Tampered("bad manifest")
+            manifest = json.loads(raw.tobytes().decode("utf-8"))
+            if type(manifest) is not dict or type(manifest.get("calls")) is not dict:
+                raise Tampered("bad manifest")
+            entries = manifest["calls"]
+            return {key: _outcome(entries.get(key), arrays) for key in keys}
+    except Tampered:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, RecursionError) as exc:
+        raise Tampered(f"unreadable result file: {type(exc).__name__}") from exc
+
+
+def _outcome(entry: Any, arrays: _Arrays) -> CallOutcome:
+    if type(entry) is not dict:
+        raise Tampered("a call without an outcome")
+    status = entry.get("status")
+    if status not in CHILD_STATUSES:
+        raise Tampered("bad status")
+    seconds = entry.get("seconds", 0.0)
+    if type(seconds) not in (int, float) or not math.isfinite(seconds) or seconds < 0:
+        raise Tampered("bad seconds")
+    after_nodes = entry.get("after", [])
+    if type(after_nodes) is not list:
+        raise Tampered("bad args_after")
+    dec = _Decoder(arrays)
+    after = [None if n is None else dec.value(n) for n in after_nodes]
+    if any(a is not None and type(a) is not np.ndarray for a in after):
+        raise Tampered("args_after holds something other than arrays")
+    value = dec.value(entry.get("value")) if status == "ok" else None
+    message = _text(entry.get("message", ""))
+    return CallOutcome(status, value, message, after, float(seconds))

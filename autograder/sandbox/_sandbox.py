@@ -1,0 +1,238 @@
+"""The grader's side of the sandbox: warm zygote processes and the run() call."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from ._codec import Tampered, read_group, write_inputs
+from ._types import Call, CallOutcome, Limits, RunResult
+
+ZYGOTE = Path(__file__).with_name("_zygote.py")
+START_TIMEOUT_S = 60.0
+
+
+def _child_env() -> dict[str, str]:
+    """The zygote's whole environment: nothing inherited from the grader (no tokens, no paths)."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "HOME": "/tmp",
+        "MPLBACKEND": "Agg",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+class _Zygote:
+    """One warm zygote process: numpy imported, forks one child per attempt."""
+
+    def __init__(self) -> None:
+        debug = os.environ.get("RELULAB_SANDBOX_DEBUG")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-B", str(ZYGOTE)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None if debug else subprocess.DEVNULL,
+            env=_child_env(),
+            cwd="/",
+            close_fds=True,
+            start_new_session=True,
+        )
+        self.mode = ""
+
+    def wait_ready(self) -> None:
+        hello = self._read_line(START_TIMEOUT_S)
+        if not hello or not hello.get("ready"):
+            raise RuntimeError("the sandbox zygote did not start")
+        self.mode = hello["mode"]
+
+    def _read_line(self, timeout: float) -> dict | None:
+        out = self.proc.stdout
+        assert out is not None
+        ready, _, _ = select.select([out], [], [], timeout)
+        if not ready:
+            return None
+        line = out.readline()
+        return json.loads(line) if line else None
+
+    def request(self, req: dict, timeout: float) -> dict | None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((json.dumps(req) + "\n").encode())
+            self.proc.stdin.flush()
+            return self._read_line(timeout)
+        except (OSError, ValueError):
+            return None
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the zygote and any child it has not reaped
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                stream.close()
+
+    def close(self) -> None:
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()  # the zygote exits at end of input
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+class Sandbox:
+    """Runs submissions in isolated children of warm zygote processes.
+
+    hide: paths (folders or files) that student code must not see; each is covered by an empty
+    read-only mount in the child. Pass the grader's package folders, hidden cases and output dir.
+    workers: number of zygotes, i.e. how many run() calls can proceed at the same time.
+    run() is thread-safe. Use as a context manager, or call close().
+    """
+
+    def __init__(self, hide: Sequence[Path] = (), workers: int = 1) -> None:
+        self.hide = [str(Path(p).resolve()) for p in hide]
+        self._idle: queue.Queue[_Zygote] = queue.Queue()
+        self._all: list[_Zygote] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        zygotes = [_Zygote() for _ in range(max(1, workers))]
+        try:
+            for z in zygotes:
+                z.wait_ready()
+        except BaseException:
+            for z in zygotes:
+                z.kill()
+            raise
+        for z in zygotes:
+            self._all.append(z)
+            self._idle.put(z)
+        self.isolation = zygotes[0].mode
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        for z in self._all:
+            z.close()
+
+    def _replace(self, dead: _Zygote) -> _Zygote:
+        dead.kill()
+        fresh = _Zygote()
+        fresh.wait_ready()
+        with self._lock:
+            self._all[self._all.index(dead)] = fresh
+        return fresh
+
+    def run(self, submission: Path, calls: Sequence[Call], limits: Limits) -> RunResult:
+        """Load ``submission`` (.py or .ipynb) in a fresh child and make every call, group by group.
+
+        Every call gets an outcome. A group that times out or kills its process loses only itself;
+        the remaining groups run in a fresh child that loads the submission again.
+        """
+        if self._closed:
+            raise RuntimeError("the sandbox is closed")
+        calls = list(calls)
+        keys = [c.key for c in calls]
+        if len(set(keys)) != len(keys):
+            raise ValueError("call keys must be unique")
+        groups = list(dict.fromkeys(c.group for c in calls))
+        if not groups:
+            return RunResult({}, [], "", self.isolation)
+        submission = Path(submission).resolve()
+        folder = Path(tempfile.mkdtemp(prefix="relulab-sandbox-"))
+        try:
+            write_inputs(calls, groups, folder)
+            req = {
+                "dir": str(folder),
+                "submission": str(submission),
+                "hide": self.hide,
+                "limits": asdict(limits),
+                "groups": groups,
+            }
+            per_attempt = limits.load_s + limits.wall_s + 5.0
+            timeout = 10.0 + len(groups) * per_attempt
+            zygote = self._idle.get()
+            try:
+                answer = zygote.request(req, timeout)
+                if answer is None or "error" in answer or not zygote.alive():
+                    zygote = self._replace(zygote)
+                    why = (answer or {}).get("error", "the sandbox stopped responding")
+                    return self._all_failed(calls, f"the sandbox failed: {why}")
+            finally:
+                self._idle.put(zygote)
+            return self._collect(calls, groups, answer, folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _all_failed(self, calls: list[Call], message: str) -> RunResult:
+        outcomes = {c.key: CallOutcome("not_run", message=message) for c in calls}
+        return RunResult(outcomes, [message], "", self.isolation)
+
+    def _collect(
+        self, calls: list[Call], groups: list[str], answer: dict, folder: Path
+    ) -> RunResult:
+        outcomes: dict[str, CallOutcome] = {}
+        for name, info in zip(groups, answer["groups"], strict=True):
+            keys = [c.key for c in calls if c.group == name]
+            if info["status"] == "done":
+                try:
+                    # The path is our own folder's file; the zygote wrote it, the child chose bytes.
+                    outcomes.update(read_group(folder / Path(info["file"]).name, keys))
+                    continue
+                except Tampered as exc:
+                    status = "bad_output"
+                    message = f"the results of this question could not be read ({exc})"
+            else:
+                status, message = info["status"], info["message"]
+            for key in keys:
+                outcomes[key] = CallOutcome(status, message=message)
+        stdout = answer.get("stdout", "")
+        return RunResult(
+            outcomes=outcomes,
+            load_messages=list(answer.get("load_messages", [])),
+            stdout=stdout,
+            isolation=answer.get("mode", self.isolation),
+        )
+
+
+def run_once(submission: Path, calls: Sequence[Call], limits: Limits | None = None) -> RunResult:
+    """Convenience: start a sandbox, run one submission, close it (slow: starts a zygote)."""
+    with Sandbox() as box:
+        return box.run(submission, calls, limits or Limits())
+
+
+__all__ = ["Sandbox", "run_once"]

@@ -1,0 +1,82 @@
+"""The sandbox's plain-data interface: limits, calls and their outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES = ("ok", "error", "missing", "timeout", "crashed", "bad_output", "not_run")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one run of a submission.
+
+    wall_s and cpu_s apply per group of calls (one graded question); load_s bounds loading the
+    submission (its top-level code or notebook cells); memory_mb is the address space student code
+    may add on top of what the child already has mapped (numpy included).
+    """
+
+    wall_s: float = 10.0
+    cpu_s: float = 10.0
+    load_s: float = 10.0
+    memory_mb: int = 1024
+    nproc: int = 16
+    fsize_mb: int = 16
+    nofile: int = 64
+
+
+@dataclass(frozen=True)
+class ArgRef:
+    """Inside a Lambda's bind: the same object as positional argument ``index`` of the call."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Lambda:
+    """A callable built inside the child: ``eval(f"lambda {params}: {expr}", {"np": numpy, **bind})``.
+
+    bind maps names to plain data or to an ArgRef (which may not point at an argument that itself
+    holds a Lambda).
+    """
+
+    params: str
+    expr: str
+    bind: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a submission's function. Calls with the same group share limits and fate."""
+
+    key: str
+    group: str
+    function: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class CallOutcome:
+    """What happened to one call. ``value`` is set only when ``status == "ok"``.
+
+    args_after[i] is positional argument i (an ndarray) as it was after the call, or None when the
+    argument is not an ndarray or the call did not return normally.
+    """
+
+    status: str
+    value: Any = None
+    message: str = ""
+    args_after: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class RunResult:
+    """Outcomes of every call (by Call.key), messages from loading, and the start of the output."""
+
+    outcomes: dict[str, CallOutcome]
+    load_messages: list[str]
+    stdout: str
+    isolation: str = ""
