@@ -78,7 +78,9 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
 @click.option(
     "--assignment", "-a", required=True, type=click.Choice(ASSIGNMENTS), help="Assignment to grade."
 )

@@ -8,6 +8,7 @@ copies of the inputs, and scores come from course.yml alone.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from autograder.course import Course
 from autograder.sandbox import Call, Limits, RunResult, Sandbox
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb")
+_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
 
 
 @dataclass
@@ -61,15 +63,21 @@ class QuestionResult:
 
     @property
     def summary(self) -> str:
-        """One line per distinct problem, e.g. '3 of 8 cases: compose returned shape ...'."""
+        """One line per kind of problem, e.g. '3 cases: compose returned shape (1, 50); ...'.
+
+        Messages that differ only in their numbers count as one kind; the first is shown.
+        """
         failing = [c for c in self.cases if c.fraction < 1.0]
         if not failing:
             return f"All {len(self.cases)} cases passed."
-        counts: dict[str, int] = {}
+        kinds: dict[str, list[str]] = {}
         for c in failing:
-            counts[c.message] = counts.get(c.message, 0) + 1
+            kinds.setdefault(_NUMBER.sub("#", c.message), []).append(c.message)
         lines = [f"{len(self.cases) - len(failing)} of {len(self.cases)} cases passed."]
-        lines += [f"{n} case{'s' if n > 1 else ''}: {msg}" for msg, n in counts.items()]
+        for messages in kinds.values():
+            n = len(messages)
+            similar = " (and similar)" if len(set(messages)) > 1 else ""
+            lines.append(f"{n} case{'s' if n > 1 else ''}: {messages[0]}{similar}")
         return "\n".join(lines)
 
 

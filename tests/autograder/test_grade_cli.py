@@ -1,0 +1,117 @@
+"""`relulab grade` end to end on the bundled composition samples, through the real command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gradescope_schema import validate_results
+
+from autograder.paths import course_root
+
+SAMPLES = course_root() / "samples" / "composition"
+
+
+def grade(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "autograder.cli", "grade", *map(str, args)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("graded")
+    grade(SAMPLES, "--assignment", "composition", "--out", out, "--jobs", "2")
+    return out
+
+
+def results(out: Path, stem: str) -> dict:
+    return json.loads((out / stem / "results.json").read_text())
+
+
+def test_every_sample_has_valid_results_and_a_report(graded: Path):
+    stems = sorted(p.stem for p in SAMPLES.iterdir() if p.suffix in (".py", ".ipynb"))
+    for stem in stems:
+        data = results(graded, stem)
+        validate_results(data)
+        assert data["max_score"] == 10
+        html = (graded / stem / "feedback.html").read_text()
+        assert html.startswith("<!doctype html>") and "viewport" in html
+    with open(graded / "grades.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["submission"] for r in rows] == stems
+    assert set(rows[0]) >= {"submission", "assignment", "score", "max_score"}
+    assert all(r["assignment"] == "composition" for r in rows)
+
+
+def test_correct_sample_gets_full_marks_and_no_hint(graded: Path):
+    data = results(graded, "ada_correct")
+    assert data["score"] == data["max_score"] == 10
+    assert all("Hint:" not in t["output"] for t in data["tests"])
+
+
+def test_partial_sample_earns_exactly_compose_and_gets_named_mistakes(graded: Path):
+    data = results(graded, "ben_partial")
+    tests = {t["name"]: t for t in data["tests"]}
+    assert tests["compose"]["score"] == 3
+    assert tests["composition_to_deep"]["score"] < 4
+    assert "Hint: psi's bias column must include phi_0" in tests["composition_to_deep"]["output"]
+    assert tests["deep_net"]["score"] < 3
+    assert "Hint: the second hidden layer needs its ReLU" in tests["deep_net"]["output"]
+
+
+def test_broken_notebook_reports_each_problem(graded: Path):
+    data = results(graded, "cy_broken")
+    assert data["score"] == 0
+    assert "SyntaxError" in data["output"] and "line 1" in data["output"]
+    tests = {t["name"]: t for t in data["tests"]}
+    assert "compose returned shape (1, " in tests["compose"]["output"]
+    assert "NotImplementedError" in tests["deep_net"]["output"]
+
+
+def test_hidden_inputs_only_in_after_due_date_tests(graded: Path):
+    for stem in ("ada_correct", "ben_partial", "cy_broken"):
+        for t in results(graded, stem)["tests"]:
+            if t["visibility"] == "visible":
+                assert "inputs:" not in t["output"] and "expected:" not in t["output"]
+            else:
+                assert t["visibility"] == "after_due_date" and t["max_score"] == 0
+
+
+def test_rerun_skips_graded_and_force_regrades_identically(graded: Path):
+    before = results(graded, "ben_partial")
+    mtime = (graded / "ben_partial" / "results.json").stat().st_mtime_ns
+    proc = grade(SAMPLES / "ben_partial.py", "--assignment", "composition", "--out", graded)
+    assert "already graded" in proc.stdout
+    assert (graded / "ben_partial" / "results.json").stat().st_mtime_ns == mtime
+    grade(SAMPLES / "ben_partial.py", "--assignment", "composition", "--out", graded, "--force")
+    after = results(graded, "ben_partial")
+    assert (graded / "ben_partial" / "results.json").stat().st_mtime_ns != mtime
+    before.pop("execution_time"), after.pop("execution_time")
+    assert before == after  # same seed, same instances, same grade
+
+
+def test_students_get_different_instances_and_the_seed_is_recorded(tmp_path: Path):
+    sub = SAMPLES / "ben_partial.py"
+    details = {}
+    for student in ("s1", "s2"):
+        out = tmp_path / student
+        grade(sub, "--assignment", "composition", "--out", out, "--student-id", student)
+        data = results(out, "ben_partial")
+        assert data["extra_data"]["relulab"]["student"] == student
+        details[student] = (data["extra_data"]["relulab"]["seed"], data["tests"][1]["output"])
+    assert details["s1"][0] != details["s2"][0]
+    assert details["s1"][1] != details["s2"][1]
+
+
+def test_usage_errors_exit_nonzero(tmp_path: Path):
+    proc = grade(SAMPLES, "--assignment", "nonsense", "--out", tmp_path, check=False)
+    assert proc.returncode == 2 and "nonsense" in proc.stderr
+    proc = grade(tmp_path / "missing.py", "--assignment", "shallow", "--out", tmp_path, check=False)
+    assert proc.returncode == 2 and "does not exist" in proc.stderr

@@ -1,0 +1,98 @@
+"""The hostile corpus graded end to end by the real command: every submission gets a valid
+results.json with exactly the points it honestly earned (0), the batch exits 0, nothing it
+started survives, and nothing it wrote outside its sandbox exists."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from gradescope_schema import validate_results
+
+from autograder.paths import course_root
+
+HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
+FAKE_PATHS = [
+    Path("/autograder/results/results.json"),
+    course_root() / "graded",
+]
+
+
+def sandboxed_survivors() -> list[int]:
+    """Processes of user nobody in another PID namespace than ours (sandbox children)."""
+    ours = os.readlink("/proc/self/ns/pid")
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid == 65534 and os.readlink(entry / "ns/pid") != ours:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, float]:
+    tmp = tmp_path_factory.mktemp("hostile")
+    course = yaml.safe_load((course_root() / "course.yml").read_text())
+    course["defaults"]["limits"].update(wall_s=1.5, cpu_s=1.5, load_s=3, memory_mb=512)
+    (tmp / "course.yml").write_text(yaml.safe_dump(course))
+    out = tmp / "out"
+    existed = {p: p.exists() for p in FAKE_PATHS}
+    cmd = [
+        sys.executable,
+        "-m",
+        "autograder.cli",
+        "grade",
+        str(HOSTILE),
+        "--assignment",
+        "composition",
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--course",
+        str(tmp / "course.yml"),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp)
+    finished = time.monotonic()
+    for p, was in existed.items():
+        assert p.exists() == was, f"a submission created {p}"
+    return proc, out, finished
+
+
+def test_batch_exits_zero(hostile_run):
+    proc, _, _ = hostile_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "FAKE" not in proc.stdout and "100 / 100" not in proc.stdout
+
+
+@pytest.mark.parametrize("path", sorted(HOSTILE.iterdir()), ids=lambda p: p.name)
+def test_each_hostile_submission_earns_nothing_and_gets_a_valid_result(hostile_run, path: Path):
+    _, out, _ = hostile_run
+    data = json.loads((out / path.stem / "results.json").read_text())
+    validate_results(data)
+    assert data["score"] == 0, (path.name, data["output"], [t["output"] for t in data["tests"]])
+    assert data["max_score"] == 10
+    assert all(t["output"].strip() for t in data["tests"] if t["visibility"] == "visible")
+
+
+def test_nothing_survives_and_results_stay_put(hostile_run):
+    _, out, finished = hostile_run
+    before = {p: p.read_bytes() for p in out.rglob("results.json")}
+    deadline = finished + 5
+    while sandboxed_survivors() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sandboxed_survivors() == []
+    time.sleep(max(0.0, finished + 3 - time.monotonic()))  # the daemon would rewrite by now
+    assert {p: p.read_bytes() for p in out.rglob("results.json")} == before
+    rows = (out / "grades.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(list(HOSTILE.iterdir()))
