@@ -226,6 +226,7 @@ class Sandbox:
             load_messages=list(answer.get("load_messages", [])),
             stdout=stdout,
             isolation=answer.get("mode", self.isolation),
+            pid_namespaces=list(answer.get("pid_namespaces", [])),
         )
 
 

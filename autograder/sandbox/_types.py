@@ -79,4 +79,5 @@ class RunResult:
     outcomes: dict[str, CallOutcome]
     load_messages: list[str]
     stdout: str
-    isolation: str = ""
+    isolation: str = ""  # "root" | "userns" | "plain" (see Sandbox)
+    pid_namespaces: list[str] = field(default_factory=list)  # e.g. "pid:[4026532301]", per child

@@ -215,12 +215,14 @@ class Attempt:
         self.current: int | None = None
         self.deadline = 0.0
         self.violation = ""
+        self.status_r = -1  # the init process writes the worker's wait status here
 
 
 def _spawn(req: dict, groups: list[int]) -> tuple[Attempt | None, str]:
     msg_r, msg_w = os.pipe()
     out_r, out_w = os.pipe()
     pid_r, pid_w = os.pipe()
+    st_r, st_w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
     helper = os.fork()
@@ -229,25 +231,28 @@ def _spawn(req: dict, groups: list[int]) -> tuple[Attempt | None, str]:
             os.close(msg_r)
             os.close(out_r)
             os.close(pid_r)
+            os.close(st_r)
             mode = enter_namespaces()
             child = os.fork()
             if child == 0:
                 os.close(pid_w)
-                child_main(mode, msg_w, out_w, req, groups)  # never returns
+                child_main(mode, msg_w, out_w, st_w, req, groups)  # never returns
             os.write(pid_w, f"{child} {mode}".encode())
         finally:
             os._exit(0)
-    for fd in (msg_w, out_w, pid_w):
+    for fd in (msg_w, out_w, pid_w, st_w):
         os.close(fd)
     os.waitpid(helper, 0)
     text = os.read(pid_r, 100).decode()
     os.close(pid_r)
     if not text:
-        os.close(msg_r)
-        os.close(out_r)
+        for fd in (msg_r, out_r, st_r):
+            os.close(fd)
         return None, ""
     pid_text, mode = text.split()
-    return Attempt(int(pid_text), msg_r, out_r), mode
+    att = Attempt(int(pid_text), msg_r, out_r)
+    att.status_r = st_r
+    return att, mode
 
 
 def _frames(att: Attempt, budget: int):
@@ -304,6 +309,7 @@ def run_request(req: dict) -> dict:
     stdout = bytearray()
     budget = MAX_RESULT_BYTES
     mode = ""
+    namespaces: list[str] = []
     while len(results) < n_groups:
         todo = [g for g in range(n_groups) if g not in results]
         att, mode = _spawn(req, todo)
@@ -314,6 +320,10 @@ def run_request(req: dict) -> dict:
                     "message": "the sandbox could not start a process",
                 }
             break
+        try:  # which PID namespace the child got (tests check that nothing survives in it)
+            namespaces.append(os.readlink(f"/proc/{att.pid}/ns/pid"))
+        except OSError:
+            pass
         blame: tuple[str, str] | None = None  # status, message for the group that failed
         killed = False
         start = time.monotonic()
@@ -398,6 +408,10 @@ def run_request(req: dict) -> dict:
         else:
             os.kill(att.pid, signal.SIGKILL)
         _, status = os.waitpid(att.pid, 0)
+        if _readable(att.status_r):  # the worker's own status, reported by the init process
+            text = os.read(att.status_r, 32).decode()
+            status = int(text) if text.isdigit() else status
+        os.close(att.status_r)
         os.close(pidfd)
         _reap_orphans(att.pid, mode)
         while len(stdout) < STDOUT_KEEP and _readable(att.out_r):
@@ -448,6 +462,7 @@ def run_request(req: dict) -> dict:
         "load_messages": load_messages or [],
         "stdout": stdout.decode("utf-8", "replace"),
         "mode": mode,
+        "pid_namespaces": namespaces if mode != "plain" else [],
     }
 
 
@@ -569,23 +584,42 @@ class _BlockGrader:
         return None
 
 
-def _move_fds(msg_w: int, out_w: int) -> int:
-    """fd 0 = /dev/null, 1 and 2 = output pipe, 3 = message pipe; everything else closed."""
+def _move_fds(msg_w: int, out_w: int, status_w: int) -> int:
+    """fd 0 = /dev/null, 1 and 2 = output pipe, 3 = message pipe, 4 = status pipe; no others."""
     msg = fcntl.fcntl(msg_w, fcntl.F_DUPFD, 10)
     out = fcntl.fcntl(out_w, fcntl.F_DUPFD, 10)
+    st = fcntl.fcntl(status_w, fcntl.F_DUPFD, 10)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out, 1)
     os.dup2(out, 2)
     os.dup2(msg, 3)
-    os.closerange(4, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    os.dup2(st, 4)
+    os.closerange(5, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     return 3
 
 
-def child_main(mode: str, msg_w: int, out_w: int, req: dict, groups: list[int]) -> None:
+def _init_process(worker: int) -> None:
+    """PID 1 of the namespace: reap everything until the worker ends, report its status, exit.
+
+    The worker is not PID 1 itself because the kernel does not deliver default-action signals
+    (SIGXCPU of the CPU limit, for one) to a namespace's init. When this process exits, the kernel
+    kills whatever is left in the namespace.
+    """
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(0)
+        if pid == worker:
+            os.write(4, str(status).encode())
+            os._exit(0)
+
+
+def child_main(mode: str, msg_w: int, out_w: int, status_w: int, req: dict, groups: list[int]):
     chan = None
     try:
-        fd = _move_fds(msg_w, out_w)
+        fd = _move_fds(msg_w, out_w, status_w)
         chan = _Channel(fd)
         sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
         sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
@@ -611,7 +645,13 @@ def child_main(mode: str, msg_w: int, out_w: int, req: dict, groups: list[int]) 
         os.environ["TMPDIR"] = work
         # A marker every process of this run inherits (tests look for survivors by it).
         os.environ["RELULAB_SANDBOX_RUN"] = os.path.basename(req["dir"])
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        worker = os.fork()
+        if worker != 0:
+            _init_process(worker)  # never returns
+        os.close(4)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails, it does not kill
+        for sig in (signal.SIGXCPU, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
+            signal.signal(sig, signal.SIG_DFL)  # ignored dispositions survive exec: undo them
         _set_limits(limits, len(groups))
         _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         if mode == "root":

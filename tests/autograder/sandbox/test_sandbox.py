@@ -1,0 +1,362 @@
+"""Behaviour of the sandbox on small, honest or slightly broken submissions."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+
+import nbformat
+import numpy as np
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from autograder.sandbox import ArgRef, Call, Lambda, Limits, Sandbox
+
+FAST = Limits(wall_s=1.0, cpu_s=1.0, load_s=2.0, memory_mb=256)
+
+
+def processes_in(namespaces: list[str]) -> list[int]:
+    """PIDs of live processes in any of the given PID namespaces."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/ns/pid") in namespaces:
+                    found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+VALUES = """
+import numpy as np
+
+def values():
+    return [np.arange(3), np.float32(1.5), (1, 2.5, True, None), "text", 2**100, 1 - 2j,
+            np.array([[1, 2]], dtype=np.uint8), np.bool_(True), [[]], ()]
+"""
+
+
+def test_values_come_back_with_their_exact_types(box, write):
+    r = box.run(write(VALUES), [Call("v", "q", "values")], FAST)
+    out = r.outcomes["v"]
+    assert out.status == "ok", out.message
+    arr, f32, tup, text, big, cplx, u8, flag, nested, empty = out.value
+    assert type(arr) is np.ndarray and arr.tolist() == [0, 1, 2]
+    assert type(f32) is np.float32 and f32 == 1.5
+    assert type(tup) is tuple and tup == (1, 2.5, True, None)
+    assert type(tup[0]) is int and type(tup[2]) is bool
+    assert text == "text" and big == 2**100 and cplx == 1 - 2j
+    assert u8.dtype == np.uint8 and u8.shape == (1, 2)
+    assert type(flag) is np.bool_
+    assert nested == [[]] and empty == ()
+
+
+BAD = """
+import numpy as np
+
+class Sub(np.ndarray):
+    pass
+
+class MyFloat(float):
+    pass
+
+def sub(x): return x.view(Sub)
+def myfloat(): return MyFloat(1.0)
+def dct(): return {"a": 1}
+def gen(): return (i for i in range(3))
+def objarr(): return np.array([1, "a"], dtype=object)
+def strarr(): return np.array(["a"])
+def nested(): return [1, [2, {3}]]
+def huge(): return np.zeros(9 * 2**20)
+"""
+
+
+@pytest.mark.parametrize(
+    ("function", "words"),
+    [
+        ("sub", ["Sub", "subclass of numpy.ndarray"]),
+        ("myfloat", ["MyFloat", "subclass of float"]),
+        ("dct", ["dict"]),
+        ("gen", ["generator"]),
+        ("objarr", ["dtype object"]),
+        ("strarr", ["dtype <U1"]),
+        ("nested", ["set"]),
+        ("huge", ["too large"]),
+    ],
+)
+def test_anything_but_plain_numbers_is_bad_output(box, write, function, words):
+    calls = [Call("c", "q", function, (np.ones(3),) if function == "sub" else ())]
+    out = box.run(write(BAD), calls, FAST).outcomes["c"]
+    assert out.status == "bad_output"
+    for word in words:
+        assert word in out.message
+
+
+def test_errors_name_the_exception_and_the_line(box, write):
+    src = """
+    def f(x):
+        y = 1
+        return x / 0 if False else y // 0
+    """
+    out = box.run(write(src), [Call("c", "q", "f", (1,))], FAST).outcomes["c"]
+    assert out.status == "error"
+    assert out.message.startswith("ZeroDivisionError")
+    assert "line 4 of submission" in out.message
+    assert "_zygote" not in out.message and "Traceback" not in out.message
+
+
+def test_missing_and_not_callable(box, write):
+    r = box.run(write("g = 3\n"), [Call("a", "q", "f"), Call("b", "q", "g")], FAST)
+    assert r.outcomes["a"].status == "missing"
+    assert r.outcomes["a"].message == "f is not defined in the submission"
+    assert r.outcomes["b"].status == "missing" and "int" in r.outcomes["b"].message
+
+
+def test_syntax_error_is_reported_with_its_line(box, write):
+    r = box.run(write("def f():\n    return 1\n\nx = = 2\n"), [Call("a", "q", "f")], FAST)
+    assert r.load_messages and r.load_messages[0].startswith("SyntaxError on line 4")
+    assert r.outcomes["a"].status == "missing"
+    assert "SyntaxError on line 4" in r.outcomes["a"].message
+
+
+def test_a_failing_top_level_statement_does_not_hide_later_definitions(box, write):
+    src = """
+    import torch_that_does_not_exist
+    print(undefined)
+    def f():
+        return 5
+    """
+    r = box.run(write(src), [Call("a", "q", "f")], FAST)
+    assert r.outcomes["a"].value == 5
+    assert r.load_messages[0].startswith("import of a missing module")
+    assert "torch_that_does_not_exist" in r.load_messages[0]
+    assert "NameError" in r.load_messages[1] and "line 3" in r.load_messages[1]
+
+
+def test_main_block_does_not_run(box, write):
+    src = """
+    def f():
+        return __name__
+    if __name__ == "__main__":
+        raise SystemExit("ran main")
+    """
+    r = box.run(write(src), [Call("a", "q", "f")], FAST)
+    assert r.outcomes["a"].value == "submission" and r.load_messages == []
+
+
+def _notebook(write, cells: list[str]) -> object:
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    return write(nbformat.writes(nb), "sub.ipynb")
+
+
+def test_notebook_cells_magics_and_failing_cells(box, write):
+    path = _notebook(
+        write,
+        [
+            "%matplotlib inline\nimport numpy as np\n!ls /",
+            "%%bash\nexit 1",
+            "raise ValueError('cell three')",
+            "def f(x):\n    if len(x):\n        %time 1\n    return np.sum(x) + 1",
+            "def g():\n    return undefined_thing",
+        ],
+    )
+    r = box.run(path, [Call("a", "q", "f", (np.ones(2),)), Call("b", "q", "g")], FAST)
+    assert r.outcomes["a"].value == 3.0
+    assert r.load_messages == ["cell 3 raised ValueError: cell three (line 1 of cell 3)"]
+    assert r.outcomes["b"].status == "error"
+    assert "NameError" in r.outcomes["b"].message and "line 2 of cell 5" in r.outcomes["b"].message
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "empty"),
+        (b"\x00\xff\xfe binary", "not a text file"),
+        (b'{"cells": [', "not valid JSON"),
+    ],
+)
+def test_broken_notebooks_get_a_clear_load_message(box, tmp_path, content, words):
+    path = tmp_path / "broken.ipynb"
+    path.write_bytes(content)
+    r = box.run(path, [Call("a", "q", "f")], FAST)
+    assert words in r.load_messages[0]
+    assert r.outcomes["a"].status == "missing" and words in r.outcomes["a"].message
+
+
+def test_inputs_are_fresh_per_call_and_the_callers_arrays_untouched(box, write):
+    src = """
+    def mutate(x, d):
+        x[:] = -1
+        d["a"][0] = 99
+        return float(x.sum())
+    def peek(x, d):
+        return [x.tolist(), d["a"]]
+    """
+    x = np.arange(4.0)
+    d = {"a": [1, 2]}
+    calls = [
+        Call("m", "q", "mutate", (x, d)),
+        Call("p", "q", "peek", (x, d)),
+    ]
+    r = box.run(write(src), calls, FAST)
+    assert r.outcomes["m"].value == -4.0
+    assert r.outcomes["m"].args_after[0].tolist() == [-1.0] * 4
+    assert r.outcomes["m"].args_after[1] is None
+    assert r.outcomes["p"].value == [[0.0, 1.0, 2.0, 3.0], [1, 2]]
+    assert x.tolist() == [0.0, 1.0, 2.0, 3.0] and d == {"a": [1, 2]}
+
+
+def test_lambda_binds_data_and_the_same_object_as_an_argument(box, write):
+    src = """
+    def apply(f, x):
+        before = f()
+        x += 1
+        return before, f()
+    """
+    x = np.zeros(3)
+    lam = Lambda("", "float(np.sum(x) + k)", {"x": ArgRef(1), "k": 0.5})
+    out = box.run(write(src), [Call("c", "q", "apply", (lam, x))], FAST).outcomes["c"]
+    assert out.value == (0.5, 3.5)
+
+
+def test_a_hanging_group_only_loses_itself(box, write):
+    src = """
+    print("loaded")
+    def ok(): return 1
+    def hang():
+        while True:
+            pass
+    """
+    calls = [Call("a", "g1", "ok"), Call("b", "g2", "hang"), Call("c", "g2", "ok")]
+    calls.append(Call("d", "g3", "ok"))
+    r = box.run(write(src), calls, FAST)
+    assert [r.outcomes[k].status for k in "abcd"] == ["ok", "timeout", "timeout", "ok"]
+    assert "within 1 s" in r.outcomes["b"].message
+    assert r.stdout == "loaded\n" * 2  # the submission is loaded again for the remaining group
+
+
+def test_cpu_limit_is_per_group(box, write):
+    src = """
+    import time
+    def spin(seconds):
+        end = time.process_time() + seconds
+        while time.process_time() < end:
+            pass
+        return 1
+    """
+    limits = Limits(wall_s=5.0, cpu_s=1.0, load_s=2.0)
+    calls = [Call(f"c{i}", f"g{i}", "spin", (0.6,)) for i in range(3)]
+    calls.append(Call("x", "gx", "spin", (3.0,)))
+    r = box.run(write(src), calls, limits)
+    assert [r.outcomes[f"c{i}"].status for i in range(3)] == ["ok"] * 3
+    assert r.outcomes["x"].status == "timeout" and "CPU" in r.outcomes["x"].message
+
+
+def test_isolation_as_root(box, write, secret_dir):
+    if os.geteuid() != 0:
+        pytest.skip("namespaces and nobody need root")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    src = """
+    import os, socket
+    def who():
+        return [os.getuid(), os.getgid(), os.getpid(), len([p for p in os.listdir("/proc") if p.isdigit()])]
+    def read(path):
+        with open(path) as f:
+            return f.read()
+    def listing(path):
+        return sorted(os.listdir(path))
+    def connect(port):
+        socket.create_connection(("127.0.0.1", port), timeout=0.5)
+        return "connected"
+    def env():
+        return sorted(os.environ)
+    """
+    calls = [
+        Call("who", "q", "who"),
+        Call("read", "q", "read", (str(secret_dir / "answers.txt"),)),
+        Call("ls", "q", "listing", (str(secret_dir),)),
+        Call("net", "q", "connect", (port,)),
+        Call("env", "q", "env"),
+    ]
+    os.environ["RELULAB_TEST_SECRET"] = "do-not-leak"
+    try:
+        r = box.run(write(src), calls, FAST)
+    finally:
+        del os.environ["RELULAB_TEST_SECRET"]
+        listener.close()
+    assert r.isolation == "root"
+    uid, gid, pid, nprocs = r.outcomes["who"].value
+    assert (uid, gid) == (65534, 65534)
+    assert (pid, nprocs) == (2, 2)  # a fresh PID namespace: its init and this worker only
+    assert (
+        r.outcomes["read"].status == "error" and "FileNotFoundError" in r.outcomes["read"].message
+    )
+    assert r.outcomes["ls"].value == []
+    assert r.outcomes["net"].status == "error"
+    assert "RELULAB_TEST_SECRET" not in r.outcomes["env"].value
+
+
+def test_output_is_captured_and_capped(box, write):
+    src = """
+    import sys
+    print("x" * 100000)
+    def f():
+        sys.stderr.write("err")
+        return 1
+    """
+    r = box.run(write(src), [Call("a", "q", "f")], FAST)
+    assert r.outcomes["a"].value == 1
+    assert 8000 <= len(r.stdout) <= 8192 and set(r.stdout) == {"x"}
+
+
+def test_parallel_runs_from_threads(box, write):
+    path = write("import time\ndef f(k):\n    time.sleep(0.05)\n    return k * 2\n")
+    results = {}
+
+    def go(k):
+        results[k] = box.run(path, [Call("a", "q", "f", (k,))], FAST).outcomes["a"].value
+
+    threads = [threading.Thread(target=go, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {k: 2 * k for k in range(6)}
+
+
+def test_nothing_survives_a_run(box, write):
+    src = """
+    import os, time
+    def spawn():
+        for _ in range(3):
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    time.sleep(100)
+                os._exit(0)
+        return 1
+    """
+    r = box.run(write(src), [Call("a", "q", "spawn")], FAST)
+    assert r.outcomes["a"].value == 1
+    if os.geteuid() == 0:
+        assert r.pid_namespaces and processes_in(r.pid_namespaces) == []
+
+
+def test_closed_sandbox_refuses_runs(write):
+    sandbox = Sandbox()
+    sandbox.close()
+    with pytest.raises(RuntimeError):
+        sandbox.run(write("x = 1"), [Call("a", "q", "f")], FAST)
+
+
+def test_results_json_is_never_read_from_the_child(box, write):
+    # A submission printing JSON that looks like results changes nothing.
+    src = "def f():\n    print({!r})\n    return 0\n".format(json.dumps({"score": 100}))
+    r = box.run(write(src), [Call("a", "q", "f")], FAST)
+    assert r.outcomes["a"].value == 0 and '"score"' in r.stdout
