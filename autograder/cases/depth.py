@@ -326,6 +326,15 @@ def _layers_no_hidden_bias(case: Case, value, args_after) -> bool:
     )
 
 
+def _plot_sawtooth_layers(case: Case, value, expected):
+    """The student's network over sawtooth(x, depth) on the judge's points."""
+    depth = case.args[0]
+    x = np.sort(_check_points(depth))
+    layers, _ = _as_layers(value, depth, "")
+    got = mlp(x[:, None], layers)[:, 0] if layers is not None else None
+    return curve_plot(x_arg=0)(Case(case.name, (x,)), got, sawtooth(x, depth))
+
+
 SAWTOOTH_LAYERS_MISTAKES = [
     Mistake(
         "biases fold with -1",
@@ -618,6 +627,7 @@ QUESTIONS = {
         reference=sawtooth_layers,
         judge=_judge_sawtooth_layers,
         mistakes=SAWTOOTH_LAYERS_MISTAKES,
+        plot=_plot_sawtooth_layers,
     ),
     "count_linear_pieces": QuestionCases(
         function="count_linear_pieces",

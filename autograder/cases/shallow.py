@@ -655,6 +655,14 @@ def _too_many_units(case: Case, value, args_after) -> bool:
     return isinstance(theta, np.ndarray) and theta.ndim == 2 and theta.shape[0] >= case.args[1].size
 
 
+def _plot_interpolant(case: Case, value, expected):
+    """The student's network over the interpolant of f on [knots[0], knots[-1]]."""
+    xs, target, _ = _interp_target(case)
+    net = _as_net(value)
+    got = shallow_net(xs, *net) if net is not None else None
+    return curve_plot(x_arg=0, kinks=lambda _: case.args[1])(Case(case.name, (xs,)), got, target)
+
+
 INTERPOLANT_MISTAKES = [
     Mistake(
         "too many units",
@@ -716,5 +724,6 @@ QUESTIONS = {
         reference=interpolant_net,
         judge=_judge_interpolant,
         mistakes=INTERPOLANT_MISTAKES,
+        plot=_plot_interpolant,
     ),
 }

@@ -314,3 +314,12 @@ def test_plots_draw_for_public_cases():
         case = next(c for c in cases_for(question) if c.public)
         want = qc.expected(case)
         assert qc.plot(case, want + 1.0, want) is not None
+
+
+def test_sawtooth_layers_plot_draws_the_students_net_and_survives_junk():
+    qc = QUESTIONS["sawtooth_layers"]
+    case = next(c for c in cases_for("sawtooth_layers") if c.public)
+    good = other_construction(case.args[0])
+    shifted = [*good[:-1], (good[-1][0], np.array([0.0]))]
+    assert len(qc.plot(case, shifted, None).axes[0].lines) == 2
+    assert len(qc.plot(case, "junk", None).axes[0].lines) == 1

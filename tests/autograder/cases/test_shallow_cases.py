@@ -311,3 +311,13 @@ def test_plots_draw_for_public_cases():
         case = next(c for c in cases_for(question) if c.public)
         want = qc.expected(case)
         assert qc.plot(case, want + 1.0, want) is not None
+
+
+def test_interpolant_plot_draws_the_students_net_and_survives_junk():
+    qc = QUESTIONS["interpolant_net"]
+    case = next(c for c in cases_for("interpolant_net") if c.public)
+    theta, phi = qc.expected(case)
+    knots = case.args[1].size  # one vertical line per knot
+    for value, curves in (((theta, phi + 1.0), 2), (None, 1), ((theta[:, :1], phi), 1)):
+        fig = qc.plot(case, value, (theta, phi))
+        assert len(fig.axes[0].lines) == curves + knots
