@@ -8,6 +8,7 @@ copies of the inputs, and scores come from course.yml alone.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import re
 import time
 import zlib
@@ -139,6 +140,21 @@ def _judge(qc: QuestionCases, case: Case, value: Any, expected: Any, args_after:
     return Verdict(min(max(float(verdict.fraction), 0.0), 1.0), verdict.message)
 
 
+def _modified_inputs(qc: QuestionCases, case: Case, args_after: list) -> list[str]:
+    """Names of the array arguments that the student's call left different from the originals."""
+    try:
+        names = list(inspect.signature(qc.reference).parameters)
+    except (TypeError, ValueError):
+        names = []
+    changed = []
+    for i, (before, after) in enumerate(zip(case.args, args_after or [], strict=False)):
+        if isinstance(before, np.ndarray) and isinstance(after, np.ndarray):
+            same = before.shape == after.shape and np.array_equal(before, after, equal_nan=True)
+            if not same:
+                changed.append(names[i] if i < len(names) else f"argument {i + 1}")
+    return changed
+
+
 @dataclass
 class Plan:
     """The cases, expected values and sandbox calls of one submission."""
@@ -205,6 +221,12 @@ def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[Ques
             else:
                 status, value, after = "ok", outcome.value, outcome.args_after
                 verdict = _judge(qc, case, value, want, after)
+                changed = _modified_inputs(qc, case, after)
+                if verdict.passed and changed:
+                    verdict = Verdict.fail(
+                        f"{qc.function} changed its input {', '.join(changed)} in place; "
+                        "functions must not modify the arrays they are given"
+                    )
             results.append(
                 CaseResult(
                     case.name,
