@@ -71,3 +71,366 @@ def draw_failing_plots(result: Any, questions: list) -> None:
             qr.figure_png = figure_png(qc.plot(chosen.case, chosen.value, chosen.expected))
         except Exception:  # a plot is a courtesy: never lose a grade over it
             qr.figure_png = None
+
+
+# ---- 2-D assignments: decision boundaries, gradient errors, region maps -----------------------
+
+
+def _as_pair(value: Any, d: int) -> tuple[np.ndarray, float] | None:
+    """(w, b) from a student's value when it is a (w of shape (d,), number) pair, else None."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return None
+    w, b = value
+    if not isinstance(w, np.ndarray) or w.shape != (d,) or w.dtype.kind not in "iuf":
+        return None
+    b_arr = np.asarray(b) if isinstance(b, int | float | np.integer | np.floating) else b
+    if not isinstance(b_arr, np.ndarray) or b_arr.size != 1 or b_arr.dtype.kind not in "iuf":
+        return None
+    w_f, b_f = w.astype(float), float(b_arr.reshape(()))
+    if not (np.all(np.isfinite(w_f)) and np.isfinite(b_f)):
+        return None
+    return w_f, b_f
+
+
+def decision_boundary_plot(x_arg: int = 0, y_arg: int = 1) -> Callable:
+    """A plot for a fitted linear classifier (w, b): the data and both decision boundaries.
+
+    ``x_arg``/``y_arg`` index the case arguments X of shape (N, d) and labels y of shape (N,).
+    The answer and the expected value are (w of shape (d,), b). With d = 1 the boundary is the
+    point x = -b / w; with d >= 2 it is the curve X @ w + b = 0 drawn over (x1, x2), where a third
+    column equal to x1**2 + x2**2 (the radius feature) is evaluated as such (the boundary is then
+    a circle) and any other extra column is held at its mean.
+    """
+
+    def plot(case: Any, value: Any, expected: Any) -> Any:
+        from matplotlib.figure import Figure
+
+        X = np.asarray(case.args[x_arg], dtype=float)
+        y = np.asarray(case.args[y_arg], dtype=float)
+        d = X.shape[1]
+        ref = _as_pair(expected, d)
+        got = _as_pair(value, d)
+        fig = Figure(figsize=(5.2, 4.6))
+        ax = fig.add_subplot()
+        one, zero = y == 1, y != 1
+        pairs = [("reference", ref, "0.2", "-"), ("your answer", got, "tab:red", "--")]
+        if d == 1:
+            ax.scatter(X[one, 0], y[one], s=14, c="tab:red", label="y = 1")
+            ax.scatter(X[zero, 0], y[zero], s=14, c="k", label="y = 0")
+            for label, wb, colour, ls in pairs:
+                if wb is not None and wb[0][0] != 0:
+                    ax.axvline(-wb[1] / wb[0][0], color=colour, ls=ls, lw=1.5, label=label)
+            ax.set_xlabel("$x_1$")
+            ax.set_ylabel("label")
+        else:
+            ax.scatter(X[one, 0], X[one, 1], s=14, c="tab:red", label="y = 1")
+            ax.scatter(X[zero, 0], X[zero, 1], s=14, c="k", label="y = 0")
+            lo, hi = X[:, :2].min(axis=0), X[:, :2].max(axis=0)
+            pad = 0.15 * (hi - lo) + 0.5
+            gx, gy = np.meshgrid(
+                np.linspace(lo[0] - pad[0], hi[0] + pad[0], 200),
+                np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200),
+            )
+            extra = X[:, 2:].mean(axis=0)
+            lifted = d == 3 and np.allclose(X[:, 2], X[:, 0] ** 2 + X[:, 1] ** 2)
+            for label, wb, colour, ls in pairs:
+                if wb is None:
+                    continue
+                w, b = wb
+                score = w[0] * gx + w[1] * gy + b
+                if lifted:
+                    score = score + w[2] * (gx**2 + gy**2)
+                elif d > 2:
+                    score = score + float(extra @ w[2:])
+                if score.min() < 0 < score.max():
+                    ax.contour(gx, gy, score, levels=[0.0], colors=colour, linestyles=ls)
+                    ax.plot([], [], color=colour, ls=ls, label=f"{label}: X @ w + b = 0")
+            ax.set_xlabel("$x_1$")
+            ax.set_ylabel("$x_2$")
+            ax.set_aspect("equal", adjustable="datalim")
+        if got is None:
+            ax.set_title(
+                f"{case.name}\n(your answer is not a (w, b) pair of shape ({d},))", fontsize=8
+            )
+        else:
+            ax.set_title(case.name, fontsize=8)
+        ax.legend(loc="best", fontsize=7)
+        return fig
+
+    return plot
+
+
+def _as_items(value: Any) -> list:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _as_matrix(a: np.ndarray) -> np.ndarray:
+    """A 2-D view for a heat map: (1, n) for vectors, (shape[0], rest) for higher ranks."""
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    if a.ndim == 1:
+        return a.reshape(1, -1)
+    return a.reshape(a.shape[0], -1)
+
+
+def gradient_error_plot(names: list[str] | None = None) -> Callable:
+    """A heat map of the relative error of each gradient entry (one panel per returned array).
+
+    The expected value is an array or a tuple of arrays (e.g. (dL_dw, dL_dv)); ``names`` labels
+    the panels. The relative error is |got - want| / max(|want|, |got|, 1e-12); vectors are drawn
+    as one row and arrays of rank > 2 with their trailing axes flattened. A panel whose answer
+    has the wrong shape or is not an array says so instead.
+    """
+
+    def plot(case: Any, value: Any, expected: Any) -> Any:
+        from matplotlib.colors import LogNorm
+        from matplotlib.figure import Figure
+
+        wants = [np.asarray(w, dtype=float) for w in _as_items(expected)]
+        gots = _as_items(value) if isinstance(expected, list | tuple) else [value]
+        labels = names or [f"item {i}" for i in range(len(wants))]
+        fig = Figure(figsize=(4.2 * len(wants), 3.8), layout="constrained")
+        axes = fig.subplots(1, len(wants), squeeze=False)[0]
+        for i, (ax, want) in enumerate(zip(axes, wants, strict=True)):
+            got = gots[i] if i < len(gots) else None
+            label = labels[i] if i < len(labels) else f"item {i}"
+            ok = isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype.kind in "iuf"
+            if not ok:
+                ax.set_axis_off()
+                shape = got.shape if isinstance(got, np.ndarray) else type(got).__name__
+                ax.text(
+                    0.5,
+                    0.5,
+                    f"{label}: your answer is {shape};\nexpected an array of shape {want.shape}",
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    transform=ax.transAxes,
+                )
+                continue
+            g = got.astype(float)
+            with np.errstate(invalid="ignore", over="ignore"):
+                scale = np.maximum(np.maximum(np.abs(want), np.abs(g)), 1e-12)
+                rel = np.abs(g - want) / scale
+            rel = np.where(np.isfinite(rel), rel, 1.0)
+            img = _as_matrix(np.clip(rel, 1e-16, 1.0))
+            mesh = ax.imshow(img, cmap="magma_r", norm=LogNorm(1e-16, 1.0), aspect="auto")
+            fig.colorbar(mesh, ax=ax, shrink=0.85, label="relative error")
+            if img.size <= 64:
+                exact = _as_matrix(rel == 0)
+                for (r, c), e in np.ndenumerate(img):
+                    text = "0" if exact[r, c] else f"{e:.0e}"
+                    ax.text(c, r, text, ha="center", va="center", fontsize=6, color="tab:blue")
+            ax.set_title(
+                f"{label}: {int(np.sum(rel > 1e-6))} of {rel.size} entries off", fontsize=9
+            )
+            ax.set_xlabel("column")
+            ax.set_ylabel("row")
+            ax.set_xticks(range(img.shape[1]) if img.shape[1] <= 12 else [])
+            ax.set_yticks(range(img.shape[0]) if img.shape[0] <= 12 else [])
+        fig.suptitle(case.name, fontsize=9)
+        return fig
+
+    return plot
+
+
+def _joint_ids(*blocks: np.ndarray) -> list[np.ndarray]:
+    """Pattern ids shared across blocks of bool rows (M_i, U): equal rows get equal ids."""
+    rows = np.concatenate(blocks)
+    if rows.shape[1] == 0:
+        ids = np.zeros(rows.shape[0], dtype=np.int64)
+    else:
+        _, ids = np.unique(rows, axis=0, return_inverse=True)
+        ids = np.asarray(ids).reshape(-1)
+    out, start = [], 0
+    for blk in blocks:
+        out.append(ids[start : start + blk.shape[0]])
+        start += blk.shape[0]
+    return out
+
+
+def _palette(n: int) -> Any:
+    from matplotlib.colors import ListedColormap
+
+    rng = np.random.default_rng(0)
+    return ListedColormap(
+        np.column_stack([rng.uniform(0.15, 0.95, (max(n, 1), 3)), np.ones(max(n, 1))])
+    )
+
+
+def _bool_matrix(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    if isinstance(value, np.ndarray) and value.shape == shape and value.dtype.kind in "biu":
+        return value.astype(bool)
+    return None
+
+
+def region_map_plot(
+    *,
+    points_arg: int | None = None,
+    layers_arg: int | None = None,
+    grid: Callable[[Any], tuple[np.ndarray, tuple]] | None = None,
+    suggest: Callable[[Any, Any], tuple[str, np.ndarray, tuple] | None] | None = None,
+) -> Callable:
+    """Region maps, reference beside the student's, with disagreements marked.
+
+    Points mode (``points_arg`` given, for activation patterns of shape (N, U)): two scatter
+    panels of the case's points coloured by pattern (one colour per pattern, shared by both
+    panels); points whose pattern disagrees are circled in both. ``layers_arg`` optionally
+    names the layers argument, whose first-layer lines are drawn.
+
+    Grid mode (for a region count): ``grid(case)`` gives the reference patterns as a bool array
+    (r, r, U) (row = y, column = x) and the extent (xmin, xmax, ymin, ymax); ``suggest(case,
+    value)`` may give (label, patterns (r, r, U'), extent) of the map a recognised mistake
+    produces. The second panel shows that map with cells whose pattern differs from the
+    reference hatched, or, without a suggestion, the two counts.
+    """
+
+    def _first_layer_lines(ax: Any, case: Any, lo: np.ndarray, hi: np.ndarray) -> None:
+        if layers_arg is None:
+            return
+        try:
+            W, b = case.args[layers_arg][0]
+            W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+        except Exception:
+            return
+        if len(case.args[layers_arg]) < 2:
+            return
+        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+        for (a1, a2), c in zip(W, b, strict=True):
+            z = a1 * gx + a2 * gy + c
+            if z.min() < 0 < z.max():
+                ax.contour(gx, gy, z, levels=[0.0], colors="0.5", linewidths=0.6)
+
+    def points_plot(case: Any, value: Any, expected: Any) -> Any:
+        from matplotlib.figure import Figure
+
+        pts = np.asarray(case.args[points_arg], dtype=float)
+        want = np.asarray(expected, dtype=bool)
+        got = _bool_matrix(value, want.shape)
+        fig = Figure(figsize=(9.6, 4.4))
+        axes = fig.subplots(1, 2)
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = 0.05 * (hi - lo) + 0.1
+        if got is None:
+            (ids_w,) = _joint_ids(want)
+            ids_g, wrong = None, np.zeros(want.shape[0], dtype=bool)
+        else:
+            ids_w, ids_g = _joint_ids(want, got)
+            wrong = np.any(want != got, axis=1)
+        n = int(max(ids_w.max(initial=0), ids_g.max(initial=0) if ids_g is not None else 0)) + 1
+        cmap = _palette(n)
+        for ax, ids, title in (
+            (axes[0], ids_w, f"reference: {len(np.unique(ids_w))} patterns"),
+            (axes[1], ids_g, "your answer"),
+        ):
+            ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+            ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+            if ids is None:
+                shape = value.shape if isinstance(value, np.ndarray) else type(value).__name__
+                ax.text(
+                    0.5,
+                    0.5,
+                    f"your answer is {shape};\nexpected a bool array of shape {want.shape}",
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    transform=ax.transAxes,
+                )
+                ax.set_title("your answer", fontsize=9)
+                continue
+            _first_layer_lines(ax, case, lo - pad, hi + pad)
+            ax.scatter(pts[:, 0], pts[:, 1], c=ids, cmap=cmap, vmin=-0.5, vmax=n - 0.5, s=18)
+            if np.any(wrong):
+                ax.scatter(
+                    pts[wrong, 0],
+                    pts[wrong, 1],
+                    s=70,
+                    facecolors="none",
+                    edgecolors="tab:red",
+                    linewidths=1.2,
+                    label=f"{int(wrong.sum())} points disagree",
+                )
+                ax.legend(loc="upper right", fontsize=7)
+            if ids is ids_g:
+                title = f"your answer: {len(np.unique(ids_g))} patterns"
+            ax.set_title(title, fontsize=9)
+            ax.set_xlabel("$x_1$")
+            ax.set_ylabel("$x_2$")
+        fig.suptitle(case.name, fontsize=9)
+        return fig
+
+    def grid_plot(case: Any, value: Any, expected: Any) -> Any:
+        from matplotlib.figure import Figure
+
+        assert grid is not None
+        want, extent = grid(case)
+        r1, r2, u = want.shape
+        guess = None
+        if suggest is not None:
+            try:
+                guess = suggest(case, value)
+            except Exception:
+                guess = None
+        fig = Figure(figsize=(9.6, 4.4))
+        axes = fig.subplots(1, 2)
+        same_units = guess is not None and guess[1].ndim == 3 and guess[1].shape[2] == u
+        if same_units:
+            # Units constant over both grids (e.g. all-zero weights) split nothing: leave them out
+            # so that equal regions get equal colours and only real differences are marked.
+            g = guess[1]
+            const = np.all(want == want[:1, :1], axis=(0, 1)) & np.all(g == g[:1, :1], axis=(0, 1))
+            want, g = want[..., ~const], g[..., ~const]
+            guess = (guess[0], g, guess[2])
+            ids = _joint_ids(want.reshape(r1 * r2, -1), g.reshape(g.shape[0] * g.shape[1], -1))
+        else:
+            ids = _joint_ids(want.reshape(r1 * r2, u))
+            if guess is not None:
+                g = guess[1]
+                ids.append(_joint_ids(g.reshape(g.shape[0] * g.shape[1], -1))[0])
+        n = int(max(i.max(initial=0) for i in ids)) + 1
+        cmap = _palette(n)
+        style = {"origin": "lower", "cmap": cmap, "vmin": -0.5, "vmax": n - 0.5}
+        style |= {"interpolation": "nearest", "aspect": "auto"}
+        axes[0].imshow(ids[0].reshape(r1, r2), extent=extent, **style)
+        axes[0].set_title(f"reference: {expected} patterns on the {r2}x{r1} grid", fontsize=9)
+        shown = value if isinstance(value, int | np.integer) else type(value).__name__
+        if guess is None:
+            axes[1].set_axis_off()
+            axes[1].text(
+                0.5,
+                0.5,
+                f"your answer: {shown}\nreference grid count: {expected}",
+                ha="center",
+                va="center",
+                fontsize=10,
+                transform=axes[1].transAxes,
+            )
+        else:
+            label, g, g_extent = guess
+            axes[1].imshow(ids[1].reshape(g.shape[0], g.shape[1]), extent=g_extent, **style)
+            if g.shape == want.shape and tuple(g_extent) == tuple(extent):
+                diff = np.any(g != want, axis=2)
+                if diff.any():
+                    overlay = np.zeros((*diff.shape, 4))
+                    overlay[diff] = (0.0, 0.0, 0.0, 0.55)
+                    axes[1].imshow(
+                        overlay,
+                        origin="lower",
+                        extent=extent,
+                        interpolation="nearest",
+                        aspect="auto",
+                    )
+                    axes[1].plot([], [], "s", color="0.25", label=f"{int(diff.sum())} cells differ")
+                    axes[1].legend(loc="upper right", fontsize=7)
+            axes[1].set_title(f"your answer {shown}: looks like {label}", fontsize=9)
+        for ax in axes[:1] if guess is None else axes:
+            ax.set_xlabel("$x_1$")
+            ax.set_ylabel("$x_2$")
+        fig.suptitle(case.name, fontsize=9)
+        return fig
+
+    if points_arg is not None:
+        return points_plot
+    if grid is None:
+        raise ValueError("region_map_plot needs points_arg (patterns) or grid (region counts)")
+    return grid_plot
