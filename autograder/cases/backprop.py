@@ -457,6 +457,13 @@ def _losses_array(losses: Any) -> np.ndarray | None:
 def _judge_train(
     case: Case, value: Any, expected: Any, qc: QuestionCases, args_after: list
 ) -> Verdict:
+    """Judge a training run by properties (the API leaves the initialisation open).
+
+    w (n_in, n_hidden) and v (n_hidden, n_out) finite float arrays; losses one finite,
+    non-negative number per step, as a list (the API's type) or a tuple or 1-D array (accepted:
+    they carry the same numbers); the last loss below the first; and the loss of the returned
+    (w, v), computed here with the reference forward and mse, below losses[0].
+    """
     x, t, n_hidden, _lr, steps, _seed = case.args
     n_in, n_out = x.shape[1], t.shape[1]
     if not isinstance(value, list | tuple) or len(value) != 3:
