@@ -30,8 +30,10 @@ def as_float_array(
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be a numeric array; got {type(value).__name__}") from exc
-    expected = "(" + ", ".join("N" if s is None else str(s) for s in shape) + (
-        ",)" if len(shape) == 1 else ")"
+    expected = (
+        "("
+        + ", ".join("N" if s is None else str(s) for s in shape)
+        + (",)" if len(shape) == 1 else ")")
     )
     if arr.ndim != len(shape):
         raise ValueError(f"{name} must have shape {expected}; got shape {arr.shape}")
@@ -41,7 +43,9 @@ def as_float_array(
     return arr
 
 
-def as_layers(name: str, layers: object, d_in: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def as_layers(
+    name: str, layers: object, d_in: int | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Check a list of (W, b) pairs: W of shape (d_out, d_in), b of shape (d_out,), chained.
 
     Returns the layers as float64 arrays. ``d_in`` fixes the input width of the first layer.
@@ -75,5 +79,7 @@ def as_box(box: object) -> tuple[float, float, float, float]:
     arr = as_float_array("box", box, (4,))
     xmin, xmax, ymin, ymax = (float(v) for v in arr)
     if not (xmin < xmax and ymin < ymax) or not np.all(np.isfinite(arr)):
-        raise ValueError(f"box must be (xmin, xmax, ymin, ymax) with xmin < xmax, ymin < ymax; got {box}")
+        raise ValueError(
+            f"box must be (xmin, xmax, ymin, ymax) with xmin < xmax, ymin < ymax; got {box}"
+        )
     return xmin, xmax, ymin, ymax

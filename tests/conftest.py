@@ -10,5 +10,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # keeps another test's short-lived children from being mistaken for survivors.
     for item in items:
         path = str(item.path)
-        if "/sandbox/" in path or "hostile" in item.name:
+        if "/sandbox/" in path or "hostile" in path:
             item.add_marker(pytest.mark.xdist_group("sandbox"))

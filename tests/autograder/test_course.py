@@ -64,12 +64,14 @@ def test_all_problems_reported_with_their_place(raw):
 def test_duplicates_and_naive_due_dates_are_rejected(raw):
     bad = copy.deepcopy(raw)
     bad["assignments"][1]["name"] = "shallow"
+    with pytest.raises(CourseError, match="assignment names must be unique; repeated: shallow"):
+        parse_course(bad)
+    bad = copy.deepcopy(raw)
     bad["assignments"][0]["due"] = "2026-12-07T23:59:00"
     bad["assignments"][3]["questions"].append(dict(bad["assignments"][3]["questions"][0]))
     with pytest.raises(CourseError) as info:
         parse_course(bad)
     text = str(info.value)
-    assert "assignment names must be unique; repeated: shallow" in text
     assert "assignments[0].due: must include a time zone" in text
     assert "assignments[3]: question names must be unique; repeated: add_radius_feature" in text
 

@@ -18,10 +18,7 @@ from gradescope_schema import validate_results
 from autograder.paths import course_root
 
 HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
-FAKE_PATHS = [
-    Path("/autograder/results/results.json"),
-    course_root() / "graded",
-]
+FAKE_PATHS = [Path("/autograder/results/results.json")]
 
 
 def sandboxed_survivors() -> list[int]:
@@ -46,7 +43,8 @@ def hostile_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, fl
     course["defaults"]["limits"].update(wall_s=1.5, cpu_s=1.5, load_s=3, memory_mb=512)
     (tmp / "course.yml").write_text(yaml.safe_dump(course))
     out = tmp / "out"
-    existed = {p: p.exists() for p in FAKE_PATHS}
+    fake_paths = [*FAKE_PATHS, tmp / "graded", tmp / "results.json"]
+    existed = {p: p.exists() for p in fake_paths}
     cmd = [
         sys.executable,
         "-m",
