@@ -1,0 +1,144 @@
+"""The Gradescope runner: grade ``$AUTOGRADER_ROOT/submission``, write ``results/results.json``.
+
+``run_autograder`` in the zip of ``relulab export gradescope`` is a thin shell script around::
+
+    python -m autograder.export.gradescope_run --assignment NAME
+
+AUTOGRADER_ROOT defaults to ``/autograder``; set it to run outside a container. The submission
+is the single ``.py`` or ``.ipynb`` file under ``submission/`` (none or several give a 0-score
+result that says so). The seed's student id is ``users[0].id`` of ``submission_metadata.json``
+when present, else the file's stem, as in ``relulab grade FILE --student-id ID``. Student code
+runs only in relulab's sandbox (as ``nobody`` when this runs as root) with the whole
+AUTOGRADER_ROOT and the grader hidden from it. Whatever happens, a valid results.json is left
+behind: a failure of the grader itself gives score 0 and a message for the staff.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from autograder.course import load_course
+from autograder.export import student_id_from_metadata
+from autograder.grade import SUBMISSION_SUFFIXES, grade_submission
+from autograder.paths import source_roots
+from autograder.plots import draw_failing_plots
+from autograder.report import results_json, write_atomic
+from autograder.sandbox import Sandbox
+
+SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
+
+
+def submission_files(folder: Path) -> list[Path]:
+    """The gradable files under ``folder`` (recursively; hidden and cache files skipped)."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).parts
+        if any(p.startswith(".") or p in SKIP_PARTS for p in rel):
+            continue
+        if path.is_file() and path.suffix in SUBMISSION_SUFFIXES and path.name != "__init__.py":
+            found.append(path)
+    return found
+
+
+def zero_results(assignment: str, output: str, internal_error: str | None = None) -> dict:
+    """A valid 0-score result (every question listed with 0 points) explaining why."""
+    a = load_course().assignment(assignment)
+    tests = [
+        {
+            "name": q.name,
+            "number": str(n),
+            "score": 0.0,
+            "max_score": float(q.points),
+            "status": "failed",
+            "output": "Not graded: see the message above.",
+            "visibility": "visible",
+        }
+        for n, q in enumerate(a.questions, start=1)
+    ]
+    meta: dict = {"assignment": assignment}
+    if internal_error is not None:
+        meta["internal_error"] = internal_error
+    return {
+        "score": 0.0,
+        "max_score": a.max_score,
+        "output": output,
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"relulab": meta},
+    }
+
+
+def grade_root(root: Path, assignment: str) -> dict:
+    """Grade the submission under ``root`` (an AUTOGRADER_ROOT); returns results.json data."""
+    course = load_course()
+    files = submission_files(root / "submission")
+    if len(files) != 1:
+        names = ", ".join(str(f.relative_to(root / "submission")) for f in files)
+        why = (
+            "No .py or .ipynb file was submitted."
+            if not files
+            else f"Several .py/.ipynb files were submitted ({names}); submit exactly one."
+        )
+        return zero_results(assignment, f"{why} Score: 0.")
+    path = files[0]
+    student = student_id_from_metadata(root / "submission_metadata.json", path.stem)
+    hide = [*source_roots(), root.resolve()]
+    with Sandbox(hide=hide, workers=1) as sandbox:
+        result = grade_submission(
+            path, course, assignment, sandbox, student=student, draw_plots=draw_failing_plots
+        )
+    return results_json(result)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.export.gradescope_run")
+    parser.add_argument("--assignment", required=True)
+    parser.add_argument(
+        "--max-score", type=float, default=0.0, help="for the last-resort result only"
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(os.environ.get("AUTOGRADER_ROOT") or "/autograder"),
+        help="AUTOGRADER_ROOT (default: $AUTOGRADER_ROOT or /autograder)",
+    )
+    args = parser.parse_args(argv)
+    results = args.root / "results" / "results.json"
+    start = time.perf_counter()
+    try:
+        results.unlink(missing_ok=True)
+        data = grade_root(args.root, args.assignment)
+    except BaseException as exc:  # noqa: BLE001 - always leave a valid results.json
+        error = "".join(traceback.format_exception(exc))
+        print(error, file=sys.stderr)
+        try:
+            data = zero_results(
+                args.assignment,
+                "The grader failed on this submission; course staff have been told. "
+                "Your work is not lost: it will be regraded.",
+                internal_error=error,
+            )
+        except BaseException:  # noqa: BLE001 - even course.yml is unreadable
+            data = {
+                "score": 0.0,
+                "max_score": args.max_score,
+                "output": "The grader failed on this submission; course staff have been told.",
+                "tests": [],
+            }
+    data.setdefault("execution_time", round(time.perf_counter() - start, 3))
+    write_atomic(results, json.dumps(data, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""The Gradescope zip: its scripts, and run_autograder run for real outside a container.
+
+setup.sh is not run (it installs system packages as root); it is syntax-checked and must
+reference the wheel shipped beside it. run_autograder runs with AUTOGRADER_ROOT set to a
+temporary folder and RELULAB_PYTHON set to this interpreter, with this checkout importable.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from gradescope_schema import validate_results
+from platform_helpers import ASSIGNMENT, CHECKOUT, env, exercise_submission, relulab_scores
+
+from autograder.course import load_course
+from autograder.export.gradescope import export
+
+pytestmark = pytest.mark.platform
+
+HOSTILE = CHECKOUT / "tests" / "hostile"
+
+
+@pytest.fixture(scope="module")
+def unpacked(tmp_path_factory) -> Path:
+    """The exported zips, and composition.zip unpacked into source/."""
+    out = tmp_path_factory.mktemp("gradescope")
+    export(out / "zips")
+    source = out / "source"
+    with zipfile.ZipFile(out / "zips" / f"{ASSIGNMENT}.zip") as zf:
+        zf.extractall(source)
+        for info in zf.infolist():  # zipfile drops the mode bits: restore them
+            (source / info.filename).chmod((info.external_attr >> 16) & 0o777)
+    return out
+
+
+def test_one_zip_per_assignment_with_scripts_and_wheel(unpacked: Path) -> None:
+    names = load_course().names
+    assert sorted(p.stem for p in (unpacked / "zips").glob("*.zip")) == sorted(names)
+    for name in names:
+        with zipfile.ZipFile(unpacked / "zips" / f"{name}.zip") as zf:
+            files = zf.namelist()
+            assert {"setup.sh", "run_autograder"} <= set(files)
+            wheels = [f for f in files if f.endswith(".whl")]
+            assert len(wheels) == 1
+            assert wheels[0] in zf.read("setup.sh").decode()
+            assert f"--assignment {name} " in zf.read("run_autograder").decode()
+            for script in ("setup.sh", "run_autograder"):
+                assert (zf.getinfo(script).external_attr >> 16) & 0o111
+    source = unpacked / "source"
+    for script in ("setup.sh", "run_autograder"):
+        subprocess.run(["bash", "-n", str(source / script)], check=True)
+    setup = (source / "setup.sh").read_text()
+    assert "useradd" in setup and "chmod 700" in setup
+    wheel = next(source.glob("relulab-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        inside = set(zf.namelist())
+    for needed in (
+        "autograder/export/gradescope_run.py",
+        f"autograder/cases/{ASSIGNMENT}.py",
+        f"reference/{ASSIGNMENT}.py",
+        "autograder/_course/course.yml",
+    ):
+        assert needed in inside
+
+
+def _run(
+    unpacked: Path,
+    name: str,
+    files: dict[str, bytes],
+    user: str | None = None,
+    python: str = sys.executable,
+) -> dict:
+    """Run the unpacked run_autograder on ``files``; returns the validated results.json."""
+    root = unpacked / "runs" / name
+    (root / "submission").mkdir(parents=True)
+    (root / "results").mkdir()
+    for fname, data in files.items():
+        (root / "submission" / fname).write_bytes(data)
+    if user is not None:
+        meta = {"id": 1, "users": [{"email": "s@example.org", "id": user, "name": "S"}]}
+        (root / "submission_metadata.json").write_text(json.dumps(meta))
+    e = env() | {"AUTOGRADER_ROOT": str(root), "RELULAB_PYTHON": python}
+    proc = subprocess.run(
+        ["bash", str(unpacked / "source" / "run_autograder")],
+        env=e,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    validate_results(data)
+    return data
+
+
+def test_scores_match_relulab_for_the_same_student(unpacked: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for kind in ("correct", "partial"):
+        nbformat.write(exercise_submission(kind), mine / f"{kind}.ipynb")
+    expected = {
+        "correct": relulab_scores(mine, "s-1001")["correct"],
+        "partial": relulab_scores(mine, "s-1002")["partial"],
+    }
+    max_score = load_course().assignment(ASSIGNMENT).max_score
+    for kind, user in (("correct", "s-1001"), ("partial", "s-1002")):
+        data = _run(unpacked, kind, {f"{kind}.ipynb": (mine / f"{kind}.ipynb").read_bytes()}, user)
+        assert data["extra_data"]["relulab"]["student"] == user
+        assert data["score"] == pytest.approx(expected[kind]["score"], abs=1e-6)
+        assert data["max_score"] == max_score
+    assert expected["correct"]["score"] == max_score
+    assert 0 < expected["partial"]["score"] < max_score
+
+
+def test_without_metadata_the_file_stem_is_the_student(unpacked: Path) -> None:
+    data = _run(
+        unpacked,
+        "stem",
+        {"ada_correct.py": (CHECKOUT / "samples" / ASSIGNMENT / "ada_correct.py").read_bytes()},
+    )
+    assert data["extra_data"]["relulab"]["student"] == "ada_correct"
+    assert data["score"] == data["max_score"]
+
+
+@pytest.mark.parametrize("attack", ["exit_at_import.py", "fake_results.py"])
+def test_hostile_submissions_get_an_honest_valid_result(unpacked: Path, attack: str) -> None:
+    data = _run(unpacked, attack, {attack: (HOSTILE / attack).read_bytes()}, user="s-666")
+    assert data["score"] < data["max_score"]
+    assert data["extra_data"]["relulab"]["student"] == "s-666" and data["tests"]
+
+
+def test_no_or_several_files_give_a_clear_zero(unpacked: Path) -> None:
+    sample = (CHECKOUT / "samples" / ASSIGNMENT / "ada_correct.py").read_bytes()
+    none = _run(unpacked, "none", {"notes.txt": b"hello"})
+    several = _run(unpacked, "several", {"a.py": sample, "b.ipynb": b"{}"})
+    for data, word in ((none, "No .py or .ipynb"), (several, "Several")):
+        assert data["score"] == 0 and word in data["output"]
+        assert data["max_score"] == load_course().assignment(ASSIGNMENT).max_score
+
+
+def test_a_grader_that_cannot_start_still_leaves_a_valid_result(unpacked: Path) -> None:
+    sample = (CHECKOUT / "samples" / ASSIGNMENT / "ada_correct.py").read_bytes()
+    data = _run(unpacked, "broken", {"a.py": sample}, python=shutil.which("false") or "/bin/false")
+    assert data["score"] == 0 and "could not run" in data["output"]
+    root = unpacked / "runs" / "internal"
+    (root / "submission").mkdir(parents=True)
+    (root / "submission" / "a.py").write_bytes(sample)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder.export.gradescope_run",
+            "--assignment",
+            "nosuch",
+            "--root",
+            str(root),
+            "--max-score",
+            "7",
+        ],
+        env=env(),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    data = json.loads((root / "results" / "results.json").read_text())
+    validate_results(data)
+    assert data["score"] == 0 and data["max_score"] == 7
