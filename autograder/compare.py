@@ -83,7 +83,7 @@ def _values(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> str:
     return f"wrong values at {n} of {want.size} entries (largest error {err:.3g})"
 
 
-_KIND_NAMES = {"b": "bool", "i": "integer", "u": "integer", "f": "float"}
+_KIND_NAMES = {"b": "a bool", "i": "an integer", "u": "an integer", "f": "a float"}
 _ACCEPTED_KINDS = {"b": "b", "i": "iu", "u": "iu", "f": "iuf"}
 
 
@@ -96,7 +96,7 @@ def _compare(got: Any, want: Any, rtol: float, atol: float) -> tuple[str, str]:
             return "", f"shape {got.shape}; expected {want.shape}"
         kind = want.dtype.kind
         if got.dtype.kind not in _ACCEPTED_KINDS.get(kind, kind):
-            return "", f"dtype {got.dtype}; expected a {_KIND_NAMES.get(kind, kind)} array"
+            return "", f"dtype {got.dtype}; expected {_KIND_NAMES.get(kind, kind)} array"
         return "", _values(got, want, rtol, atol)
     if isinstance(want, bool | np.bool_):
         if not isinstance(got, bool | np.bool_):

@@ -356,7 +356,10 @@ def _rich_net(
 
 def _count_cases(rng: np.random.Generator) -> list[Case]:
     theta, phi = _public_net()
-    cases = [Case("public: 3 units on [-2, 2]", (theta, phi, -2.0, 2.0), public=True)]
+    cases = [
+        Case("public: 3 units on [-2, 2]", (theta, phi, -2.0, 2.0), public=True),
+        Case("public: the same 3 units on [-1.25, 1]", (theta, phi, -1.25, 1.0), public=True),
+    ]
     for d, lo, hi in ((3, -2.0, 2.0), (8, -1.0, 1.5)):
         theta, phi = _random_net(rng, d)
         theta[0, 1] = 0.0
@@ -691,6 +694,54 @@ INTERPOLANT_MISTAKES = [
 ]
 
 
+def _plot_kinks(case: Case, value, expected):
+    """Each unit's pre-activation line, the reference kinks (black) and the student's (red)."""
+    from matplotlib.figure import Figure
+
+    theta = case.args[0]
+    want = np.asarray(expected, dtype=float)
+    got = value if isinstance(value, np.ndarray) and value.ndim == 1 else None
+    xs = np.concatenate([want, got[np.isfinite(got)] if got is not None else []])
+    lo, hi = (float(xs.min()) - 1.0, float(xs.max()) + 1.0) if xs.size else (-2.0, 2.0)
+    x = np.linspace(lo, hi, 200)
+    fig = Figure(figsize=(6.4, 3.6))
+    ax = fig.add_subplot()
+    for d, (t0, t1) in enumerate(theta):
+        ax.plot(x, t0 + t1 * x, lw=1, alpha=0.6, label=f"unit {d + 1}: theta_0 + theta_1 x")
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.plot(want, np.zeros_like(want), "kx", ms=10, mew=2, label="reference kinks")
+    if got is not None:
+        ax.plot(
+            got, np.zeros_like(got), "o", mfc="none", color="tab:red", ms=12, label="your kinks"
+        )
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("x")
+    ax.legend(loc="best", fontsize=7)
+    ax.set_title(f"{case.name}: a kink is where a unit's pre-activation crosses 0", fontsize=9)
+    return fig
+
+
+def _plot_regions(case: Case, value, expected):
+    """The net on [lo, hi] with its real slope changes marked and both counts in the title."""
+    from matplotlib.figure import Figure
+
+    theta, phi, lo, hi = case.args
+    x = np.linspace(lo, hi, 801)
+    fig = Figure(figsize=(6.4, 3.6))
+    ax = fig.add_subplot()
+    ax.plot(x, shallow_net(x, theta, phi), color="0.2", lw=2)
+    for k in kink_locations(theta):
+        if lo < k < hi:
+            ax.axvline(k, color="tab:blue", lw=0.8, ls=":")
+    ax.set_xlabel("x")
+    ax.set_title(
+        f"{case.name}: reference {expected} regions, your answer {value!r:.20}\n"
+        "(dotted: kinks; a kink splits a region only if the slope really changes)",
+        fontsize=9,
+    )
+    return fig
+
+
 QUESTIONS = {
     "relu": QuestionCases(
         function="relu",
@@ -711,12 +762,14 @@ QUESTIONS = {
         generate=_kink_cases,
         reference=kink_locations,
         mistakes=KINK_MISTAKES,
+        plot=_plot_kinks,
     ),
     "count_linear_regions": QuestionCases(
         function="count_linear_regions",
         generate=_count_cases,
         reference=count_linear_regions,
         mistakes=COUNT_MISTAKES,
+        plot=_plot_regions,
     ),
     "interpolant_net": QuestionCases(
         function="interpolant_net",
