@@ -56,3 +56,16 @@ def test_seed_depends_on_course_seed_assignment_and_student():
     }
     assert len(seeds) == 4
     assert student_seed(1, "composition", "a") == student_seed(1, "composition", "a")
+
+
+def test_hidden_details_only_when_revealed(tmp_path, sandbox):
+    from autograder.report import feedback_html, results_json
+
+    wrong = CORRECT.replace("return shallow(shallow(x, theta1, phi1), theta2, phi2)", "return x")
+    result = grade_source(tmp_path, sandbox, wrong)
+    assert "Hidden case details" not in feedback_html(result, reveal=False)
+    revealed = feedback_html(result, reveal=True)
+    assert "Hidden case details" in revealed and "inputs: (" in revealed
+    tests = results_json(result)["tests"]
+    details = [t for t in tests if "inputs: (" in t["output"]]
+    assert details and all(t["visibility"] == "after_due_date" for t in details)
