@@ -146,8 +146,10 @@ class Sandbox:
             if self._closed:
                 return
             self._closed = True
+        # A zygote holds no state between runs and no child outlives a run, so it is killed
+        # rather than asked to exit: that skips interpreter teardown (about 0.3 s each).
         for z in self._all:
-            z.close()
+            z.kill()
 
     def _replace(self, dead: _Zygote) -> _Zygote:
         dead.kill()

@@ -41,10 +41,7 @@ sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _HERE]
 
 import numpy as np  # noqa: E402
 
-try:  # nbformat is imported and warmed up once here so that children do not pay for it
-    import nbformat  # noqa: E402
-except ImportError:  # pragma: no cover - nbformat is a dependency
-    nbformat = None
+nbformat = None  # imported by the zygote on its first notebook (about 1 s), then kept warm
 
 MAX_RESULT_BYTES = 64 << 20  # per run, results of all groups together
 STDOUT_KEEP = 8192
@@ -302,6 +299,8 @@ def _describe_death(status: int) -> tuple[str, str]:
 
 def run_request(req: dict) -> dict:
     """Run every group of a request, in as many fresh children as needed."""
+    if req["submission"].endswith(".ipynb"):
+        _warm_nbformat()
     limits = req["limits"]
     n_groups = len(req["groups"])
     results: dict[int, dict] = {}
@@ -533,13 +532,26 @@ def _probe() -> str:
     return mode
 
 
+def _warm_nbformat() -> None:
+    """Import nbformat and fill its schema cache once, so that every later child has it.
+
+    Done on the first notebook rather than at start: importing nbformat costs about a second,
+    which a batch of .py submissions never needs to pay.
+    """
+    global nbformat
+    if nbformat is not None:
+        return
+    try:
+        import nbformat as module
+    except ImportError:  # pragma: no cover - nbformat is a dependency
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        module.reads('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', as_version=4)
+    nbformat = module
+
+
 def zygote_main() -> None:
-    if nbformat is not None:  # warm the schema cache once, for every child
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nbformat.reads(
-                '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', as_version=4
-            )
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     reply = os.fdopen(os.dup(1), "w")
     devnull = os.open(os.devnull, os.O_RDWR)

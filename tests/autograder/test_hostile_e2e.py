@@ -5,12 +5,12 @@ started survives, and nothing it wrote outside its sandbox exists."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import procs
 import pytest
 import yaml
 from gradescope_schema import validate_results
@@ -19,21 +19,6 @@ from autograder.paths import course_root
 
 HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
 FAKE_PATHS = [Path("/autograder/results/results.json")]
-
-
-def sandboxed_survivors() -> list[int]:
-    """Processes of user nobody in another PID namespace than ours (sandbox children)."""
-    ours = os.readlink("/proc/self/ns/pid")
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if entry.stat().st_uid == 65534 and os.readlink(entry / "ns/pid") != ours:
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +46,7 @@ def hostile_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, fl
         str(tmp / "course.yml"),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp)
-    finished = time.monotonic()
+    finished = procs.now()
     for p, was in existed.items():
         assert p.exists() == was, f"a submission created {p}"
     return proc, out, finished
@@ -86,11 +71,13 @@ def test_each_hostile_submission_earns_nothing_and_gets_a_valid_result(hostile_r
 def test_nothing_survives_and_results_stay_put(hostile_run):
     _, out, finished = hostile_run
     before = {p: p.read_bytes() for p in out.rglob("results.json")}
-    deadline = finished + 5
-    while sandboxed_survivors() and time.monotonic() < deadline:
+    # Sandboxed processes (user nobody, another PID namespace) that started before the batch
+    # ended; another test's short-lived sandbox children may still be finishing, so wait a bit.
+    deadline = time.monotonic() + 5
+    while procs.survivors(finished, uid=65534) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert sandboxed_survivors() == []
-    time.sleep(max(0.0, finished + 3 - time.monotonic()))  # the daemon would rewrite by now
+    assert procs.survivors(finished, uid=65534) == []
+    time.sleep(max(0.0, finished + 3 - procs.now()))  # the daemon would rewrite by now
     assert {p: p.read_bytes() for p in out.rglob("results.json")} == before
     rows = (out / "grades.csv").read_text().splitlines()
     assert len(rows) == 1 + len(list(HOSTILE.iterdir()))

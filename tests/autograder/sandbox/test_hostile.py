@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import procs
 import pytest
 
 import autograder
@@ -53,40 +54,33 @@ def _calls(a):
     ]
 
 
-def _processes_in(namespaces):
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.readlink(f"/proc/{entry}/ns/pid") in namespaces:
-                    found.append(int(entry))
-            except OSError:
-                pass
-    return found
-
-
 @pytest.fixture(scope="module")
 def runs():
     existed = {p for p in FORGED if os.path.exists(p)}
     inputs = _inputs()
     copies = {k: v.copy() for k, v in inputs.items()}
     hide = [Path(reference.__file__).parent, Path(autograder.__file__).parent]
+    ended: dict[str, float] = {}
     with Sandbox(hide=hide, workers=2) as box:
 
         def one(path):
             start = time.monotonic()
             result = box.run(path, _calls(inputs), LIMITS)
+            ended[path.stem] = procs.now()
             return path.stem, (result, time.monotonic() - start)
 
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             done = dict(pool.map(one, CORPUS))
-    # Scanned once no run is in flight: a freed namespace's inode number may be reused at once.
+    # Scanned once no run is in flight; only processes that started before the last run ended
+    # count, since a freed namespace's inode number may be reused at once by another test.
     namespaces = [ns for result, _ in done.values() for ns in result.pid_namespaces]
-    survivors = _processes_in(namespaces)
+    ends = {ns: ended[stem] for stem, (result, _) in done.items() for ns in result.pid_namespaces}
+    survivors = procs.survivors(ends)
     time.sleep(2.0)  # the daemon attack writes after 1.5 s, if it is still alive
     return {
         "results": done,
         "survivors": survivors,
+        "ends": ends,
         "namespaces": namespaces,
         "forged": [p for p in FORGED if os.path.exists(p) and p not in existed],
         "inputs_unchanged": all(np.array_equal(inputs[k], copies[k]) for k in inputs),
@@ -109,7 +103,18 @@ def test_every_call_has_an_outcome_and_the_run_is_bounded(runs, path):
 def test_no_process_of_any_run_survives(runs):
     if os.geteuid() == 0:
         assert len(runs["namespaces"]) >= len(CORPUS)
-    assert runs["survivors"] == []
+    assert runs["survivors"] == [], [
+        (
+            p,
+            open(f"/proc/{p}/cmdline").read(),
+            os.readlink(f"/proc/{p}/ns/pid"),
+            procs.started(p),
+            {k: v for k, v in runs["ends"].items() if k == os.readlink(f"/proc/{p}/ns/pid")},
+            procs.now(),
+        )
+        for p in runs["survivors"]
+        if os.path.exists(f"/proc/{p}")
+    ]
 
 
 def test_nothing_was_written_outside_the_tmpfs(runs):

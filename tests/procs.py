@@ -1,0 +1,61 @@
+"""Finding processes a sandboxed run left behind, for the tests.
+
+A PID namespace's inode number can be reused as soon as it is freed, so "a process in a namespace
+this run used" must also have started before the run ended; otherwise a concurrently running test's
+fresh sandbox could be mistaken for a survivor.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def now() -> float:
+    """Seconds since boot, on the clock /proc uses for process start times."""
+    return time.clock_gettime(time.CLOCK_BOOTTIME)
+
+
+def started(pid: int) -> float | None:
+    """When a process started, in seconds since boot (None if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[19]) / _TICKS
+
+
+def survivors(before: float | dict[str, float], uid: int | None = None) -> list[int]:
+    """Live processes that started before the end of the run they belong to.
+
+    ``before`` is either a dict from PID namespace (as /proc/<pid>/ns/pid reads) to the time its
+    run ended, or one time for every PID namespace other than ours. Times are seconds since
+    boot (:func:`now`). ``uid`` keeps only processes of that user.
+    """
+    ours = os.readlink("/proc/self/ns/pid")
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            ns = os.readlink(f"/proc/{entry}/ns/pid")
+            owner = os.stat(f"/proc/{entry}").st_uid
+        except OSError:
+            continue
+        if isinstance(before, dict):
+            if ns not in before:
+                continue
+            limit = before[ns]
+        elif ns != ours:
+            limit = before
+        else:
+            continue
+        if uid is not None and owner != uid:
+            continue
+        start = started(int(entry))
+        if start is not None and start <= limit + 2 / _TICKS:
+            found.append(int(entry))
+    return found
