@@ -50,8 +50,8 @@ def _close_sandboxes() -> None:
 def question_outputs(q: QuestionResult, notes: list[str]) -> list[NotebookNode]:
     """A grade cell's outputs: messages and hint, a plot of a failing public case, the points.
 
-    nbgrader's ``determine_grade`` takes the single ``execute_result`` number as the cell's
-    score (partial credit); no output is an error, so no other reading of the cell is possible.
+    nbgrader's ``determine_grade`` reads the cell's score from its first ``execute_result``
+    (a number, partial credit); no output here is an error or stderr, which would mean 0.
     """
     text = f"{q.name}: {q.score:g} / {q.max_score:g}\n{question_text(q)}\n"
     if notes:
