@@ -176,7 +176,9 @@ def test_bool_labels_get_a_dtype_message_not_a_hint(grade):
 
     q = grade("features", {"predict": as_bool})["predict"]
     assert q.score == 0 and q.hint is None
-    assert {c.message for c in q.cases} == {"predict returned dtype bool; expected an integer array"}
+    assert {c.message for c in q.cases} == {
+        "predict returned dtype bool; expected an integer array"
+    }
 
 
 def test_b_as_one_element_array_is_named(grade):
