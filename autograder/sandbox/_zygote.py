@@ -547,7 +547,9 @@ def _warm_nbformat() -> None:
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        module.reads('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', as_version=4)
+        module.reads(
+            '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', as_version=4
+        )
     nbformat = module
 
 
