@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,52 @@ MAX_NODES = 100_000
 MAX_DEPTH = 33
 NUMERIC_KINDS = "biufc"
 CHILD_STATUSES = ("ok", "error", "missing", "bad_output")
+
+
+def pack_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """npz members for ``arrays``: one uint8 ``blob`` of their bytes and a JSON ``table``.
+
+    One member instead of one per array: np.load parses a header per member (with ast), which
+    cost more than the grading itself for a submission with many small arrays.
+    (_zygote.py has the same two small functions: the zygote must not import this package.)
+    """
+    table, parts, offset = {}, [], 0
+    for ref, a in arrays.items():
+        data = np.ascontiguousarray(a).tobytes()
+        table[ref] = [a.dtype.str, list(a.shape), offset, len(data)]
+        parts.append(data)
+        offset += len(data)
+    return {
+        "blob": np.frombuffer(b"".join(parts), dtype=np.uint8),
+        "table": np.frombuffer(json.dumps(table).encode(), dtype=np.uint8),
+    }
+
+
+_DTYPE = re.compile(r"^[<>|=][biufc][0-9]{1,2}$")
+
+
+def unpack_array(blob: np.ndarray, entry: Any) -> np.ndarray:
+    """One array of a packed blob, validated against the blob; raises Tampered."""
+    if type(entry) is not list or len(entry) != 4:
+        raise Tampered("bad array entry")
+    dstr, shape, offset, nbytes = entry
+    if type(dstr) is not str or not _DTYPE.match(dstr):
+        raise Tampered("an array with a non-numeric dtype")
+    dtype = np.dtype(dstr)
+    if dtype.kind not in NUMERIC_KINDS or dtype.fields is not None:
+        raise Tampered("an array with a non-numeric dtype")
+    if (
+        type(shape) is not list
+        or len(shape) > 32
+        or any(type(n) is not int or n < 0 for n in shape)
+    ):
+        raise Tampered("bad array shape")
+    if type(offset) is not int or type(nbytes) is not int or offset < 0 or nbytes < 0:
+        raise Tampered("bad array offset")
+    count = math.prod(shape)
+    if count * dtype.itemsize != nbytes or offset + nbytes > blob.size:
+        raise Tampered("array outside its blob")
+    return np.frombuffer(blob, dtype=dtype, count=count, offset=offset).reshape(shape).copy()
 
 
 class InputEncoder:
@@ -129,7 +176,7 @@ def write_inputs(calls: list[Call], groups: list[str], folder: Path) -> None:
             }
         )
     (folder / "calls.json").write_text(json.dumps({"groups": groups, "calls": out}))
-    np.savez(folder / "inputs.npz", **enc.arrays)
+    np.savez(folder / "inputs.npz", **pack_arrays(enc.arrays))
 
 
 # --------------------------------------------------------------------------- results
@@ -140,21 +187,27 @@ class Tampered(Exception):
 
 
 class _Arrays:
-    """Lazy, validated access to the arrays of one result npz."""
+    """Validated access to the packed arrays of one result npz (see pack_arrays)."""
 
-    def __init__(self, npz) -> None:
-        self.npz = npz
-        self.names = set(npz.files)
+    def __init__(self, blob: np.ndarray, table: Any) -> None:
+        if type(table) is not dict:
+            raise Tampered("bad array table")
+        self.blob = blob
+        self.table = table
 
     def get(self, ref: Any) -> np.ndarray:
-        if type(ref) is not str or ref not in self.names or ref == "manifest":
+        if type(ref) is not str or ref not in self.table:
             raise Tampered(f"unknown array {ref!r}")
-        arr = self.npz[ref]
-        if type(arr) is not np.ndarray or arr.dtype.kind not in NUMERIC_KINDS:
-            raise Tampered("an array with a non-numeric dtype")
-        if arr.dtype.fields is not None or arr.dtype.hasobject:
-            raise Tampered("an array with a structured dtype")
-        return arr
+        return unpack_array(self.blob, self.table[ref])
+
+
+def _uint8(npz: Any, name: str) -> np.ndarray:
+    if name not in npz.files:
+        raise Tampered(f"no {name}")
+    raw = npz[name]
+    if type(raw) is not np.ndarray or raw.dtype != np.uint8 or raw.ndim != 1:
+        raise Tampered(f"bad {name}")
+    return raw
 
 
 def _hexfloat(v: Any) -> float:
@@ -228,13 +281,9 @@ def read_group(path: Path, keys: list[str]) -> dict[str, CallOutcome]:
             if any(i.compress_type != zipfile.ZIP_STORED for i in infos):
                 raise Tampered("compressed members")
         with np.load(path, allow_pickle=False) as npz:
-            arrays = _Arrays(npz)
-            if "manifest" not in arrays.names:
-                raise Tampered("no manifest")
-            raw = npz["manifest"]
-            if type(raw) is not np.ndarray or raw.dtype != np.uint8 or raw.ndim != 1:
-                raise Tampered("bad manifest")
-            manifest = json.loads(raw.tobytes().decode("utf-8"))
+            manifest = json.loads(_uint8(npz, "manifest").tobytes().decode("utf-8"))
+            table = json.loads(_uint8(npz, "table").tobytes().decode("utf-8"))
+            arrays = _Arrays(_uint8(npz, "blob"), table)
             if type(manifest) is not dict or type(manifest.get("calls")) is not dict:
                 raise Tampered("bad manifest")
             entries = manifest["calls"]
