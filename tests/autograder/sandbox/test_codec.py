@@ -1,0 +1,118 @@
+"""The parent's reading of a child's result file trusts nothing in it."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.sandbox._codec import Tampered, pack_arrays, read_group
+
+
+def write(path: Path, calls: dict, arrays: dict | None = None, table=None, **extra) -> Path:
+    members = pack_arrays(arrays or {})
+    if table is not None:
+        members["table"] = np.frombuffer(json.dumps(table).encode(), dtype=np.uint8)
+    manifest = np.frombuffer(json.dumps({"calls": calls}).encode(), dtype=np.uint8)
+    np.savez(path, manifest=manifest, **members, **extra)
+    return path
+
+
+def ok(value_node: dict, after=()) -> dict:
+    return {"status": "ok", "value": value_node, "after": list(after), "seconds": 0.01}
+
+
+def test_values_round_trip_as_plain_types(tmp_path):
+    a = np.arange(6.0).reshape(2, 3)
+    node = {
+        "t": "tuple",
+        "v": [
+            {"t": "nd", "ref": "a0"},
+            {"t": "np", "ref": "a1"},
+            {"t": "int", "v": "7"},
+            {"t": "float", "v": (0.5).hex()},
+        ],
+    }
+    path = write(
+        tmp_path / "r.npz",
+        {"k": ok(node, [{"t": "nd", "ref": "a0"}])},
+        {"a0": a, "a1": np.asarray(np.int64(3))},
+    )
+    out = read_group(path, ["k"])["k"]
+    got = out.value
+    assert type(got) is tuple and type(got[0]) is np.ndarray and np.array_equal(got[0], a)
+    assert got[0].flags.writeable and got[1] == 3 and got[2] == 7 and got[3] == 0.5
+    assert np.array_equal(out.args_after[0], a)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        ["|O8", [1], 0, 8],  # object dtype
+        ["<U4", [1], 0, 16],  # strings
+        ["<f8", [100], 0, 800],  # outside the blob
+        ["<f8", [2], 0, 8],  # size does not match the shape
+        ["<f8", [-1], 0, 8],  # negative shape
+        ["<f8", [1], -8, 8],  # negative offset
+        ["<f8", "1", 0, 8],  # shape not a list
+        "not a list",
+    ],
+)
+def test_bad_array_entries_are_rejected(tmp_path, entry):
+    path = write(
+        tmp_path / "r.npz",
+        {"k": ok({"t": "nd", "ref": "a0"})},
+        {"a0": np.zeros(1)},
+        table={"a0": entry},
+    )
+    with pytest.raises(Tampered):
+        read_group(path, ["k"])
+
+
+@pytest.mark.parametrize(
+    ("calls", "why"),
+    [
+        ({"k": ok({"t": "nd", "ref": "nope"})}, "unknown array"),
+        ({"k": ok({"t": "object", "v": 1})}, "bad value node"),
+        ({"k": {"status": "passed"}}, "bad status"),
+        ({"k": ok({"t": "none"}, [{"t": "int", "v": "1"}])}, "args_after"),
+        ({}, "without an outcome"),
+        ({"k": ok({"t": "float", "v": "0x1p" + "9" * 60})}, "bad float"),
+    ],
+)
+def test_bad_manifests_are_rejected(tmp_path, calls, why):
+    with pytest.raises(Tampered, match=why):
+        read_group(write(tmp_path / "r.npz", calls), ["k"])
+
+
+def test_deep_nesting_is_rejected(tmp_path):
+    node = {"t": "none"}
+    for _ in range(40):
+        node = {"t": "list", "v": [node]}
+    with pytest.raises(Tampered, match="bad value tree"):
+        read_group(write(tmp_path / "r.npz", {"k": ok(node)}), ["k"])
+
+
+def test_pickled_or_compressed_members_are_never_loaded(tmp_path):
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('unpickled!')",))
+
+    path = tmp_path / "r.npz"
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.array([Boom()], dtype=object), allow_pickle=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("manifest.npy", buf.getvalue())
+    with pytest.raises(Tampered):
+        read_group(path, ["k"])
+    np.savez_compressed(tmp_path / "c.npz", manifest=np.zeros(3, np.uint8))
+    with pytest.raises(Tampered, match="compressed"):
+        read_group(tmp_path / "c.npz", ["k"])
+    (tmp_path / "junk.npz").write_bytes(pickle.dumps({"score": 100}))
+    with pytest.raises(Tampered):
+        read_group(tmp_path / "junk.npz", ["k"])
