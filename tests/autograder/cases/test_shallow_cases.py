@@ -8,17 +8,18 @@ Region counts of edge cases are checked against an exact brute force in rational
 from __future__ import annotations
 
 import copy
+import functools
 import pickle
 from fractions import Fraction
 
+import case_support
 import numpy as np
 import pytest
 
 from autograder.cases.base import Case, Lambda, materialize
 from autograder.cases.shallow import QUESTIONS
 from autograder.course import load_course
-from autograder.grade import Plan, plan, score
-from autograder.sandbox import CallOutcome, RunResult
+from autograder.grade import Plan, plan
 
 ASSIGNMENT = "shallow"
 COURSE = load_course()
@@ -34,26 +35,7 @@ def student_plan(request) -> Plan:
     return plan(COURSE, ASSIGNMENT, request.param)
 
 
-def grade_with(p: Plan, question: str, answer) -> object:
-    """Score `question` when the student's function returns answer(case, expected) on every case.
-
-    An answer that raises becomes an "error" outcome, as when the student's code raises.
-    Other questions get the reference's answers.
-    """
-    outcomes = {}
-    for name, _qc, cases, expected in p.questions:
-        for i, (case, want) in enumerate(zip(cases, expected, strict=True)):
-            if name != question:
-                outcomes[f"{name}#{i}"] = CallOutcome("ok", want)
-                continue
-            try:
-                value = answer(copy.deepcopy(case), want)
-            except Exception as exc:
-                outcomes[f"{name}#{i}"] = CallOutcome("error", message=str(exc))
-                continue
-            outcomes[f"{name}#{i}"] = CallOutcome("ok", value)
-    results = score(COURSE, ASSIGNMENT, p, RunResult(outcomes, [], ""))
-    return next(q for q in results if q.name == question)
+grade_with = functools.partial(case_support.grade_with, ASSIGNMENT)
 
 
 # ---- well-formed and seeded -------------------------------------------------------------------
