@@ -22,9 +22,10 @@ def course_root() -> Path:
 
 
 def source_roots() -> list[Path]:
-    """Paths student code must never see: the grader, the reference, the solutions, course.yml."""
+    """Paths student code must never see: the grader, the reference, the solutions (and the
+    sources they are built from), course.yml."""
     root = course_root()
-    roots = {PACKAGE_DIR, root / "solutions", root / "course.yml"}
+    roots = {PACKAGE_DIR, root / "solutions", root / "tools", root / "course.yml"}
     try:
         import reference
 

@@ -56,6 +56,9 @@ def survivors(before: float | dict[str, float], uid: int | None = None) -> list[
         if uid is not None and owner != uid:
             continue
         start = started(int(entry))
-        if start is not None and start <= limit + 2 / _TICKS:
+        # Start times are whole clock ticks, rounded down: a process counts only if it started
+        # a full tick before its run ended, so a fresh namespace that reuses the number of one
+        # that just ended is never taken for a survivor.
+        if start is not None and start + 1 / _TICKS <= limit:
             found.append(int(entry))
     return found

@@ -176,6 +176,32 @@ def _expose(paths: list[str]) -> None:
         _mount("none", top, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
 
 
+def _python_dirs(hide: list[str]) -> list[str]:
+    """The folders the interpreter imports from, except any that contains a hidden path (an
+    editable install puts the grader's checkout itself on sys.path)."""
+    dirs = {
+        os.path.realpath(p) for p in [*sys.path, os.path.join(sys.base_prefix, "lib"), sys.prefix]
+    }
+    return sorted(
+        d
+        for d in dirs
+        if os.path.isdir(d) and not any(h == d or h.startswith(d + "/") for h in hide)
+    )
+
+
+def _scratch(target: str, options: str, keep: list[str]) -> None:
+    """Mount a fresh tmpfs on ``target``, then bind the folders of ``keep`` that lie under it
+    back in, read-only (a virtual environment under /tmp must stay importable)."""
+    inside = [d for d in keep if d.startswith(target + "/")]
+    fds = [(d, os.open(d, os.O_PATH | os.O_DIRECTORY)) for d in inside]
+    _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
+    for d, fd in fds:
+        os.makedirs(d, mode=0o755, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", d, None, MS_BIND | MS_REC, None)
+        _mount("none", d, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
+        os.close(fd)
+
+
 def _setup_mounts(hide: list[str], expose: bool) -> None:
     """In the child, only inside its own mount namespace (the caller checked the mode)."""
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
@@ -184,17 +210,18 @@ def _setup_mounts(hide: list[str], expose: bool) -> None:
     except OSError:
         # Some containers refuse a second proc mount. Then hide the outer one instead.
         _mount("tmpfs", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=555")
+    keep = _python_dirs(hide)
     if expose:
-        _expose([*sys.path, os.path.join(sys.base_prefix, "lib"), sys.prefix])
+        _expose(keep)
     for path in hide:
         if os.path.isdir(path):
             _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=555")
         elif os.path.exists(path):
             _mount("/dev/null", path, None, MS_BIND, None)
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, WORK_TMPFS)
+    _scratch("/tmp", WORK_TMPFS, keep)
     for path in ("/dev/shm", "/var/tmp", "/run/shm"):
         if os.path.isdir(path) and not os.path.islink(path):
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=64,mode=1777")
+            _scratch(path, "size=1m,nr_inodes=64,mode=1777", keep)
 
 
 # --------------------------------------------------------------------------- zygote

@@ -297,7 +297,9 @@ def test_isolation_as_root(box, write, secret_dir):
     assert (
         r.outcomes["read"].status == "error" and "FileNotFoundError" in r.outcomes["read"].message
     )
-    assert r.outcomes["ls"].value == []
+    # Hidden: an empty folder, or no folder at all when it lies under the fresh /tmp.
+    ls = r.outcomes["ls"]
+    assert ls.value == [] or (ls.status == "error" and "FileNotFoundError" in ls.message)
     assert r.outcomes["net"].status == "error"
     assert "RELULAB_TEST_SECRET" not in r.outcomes["env"].value
 
