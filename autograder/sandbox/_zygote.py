@@ -765,11 +765,20 @@ def _arm_cpu(seconds: float) -> None:
 # --- loading ---------------------------------------------------------------
 
 
+class _NoShell:
+    """What ``get_ipython()`` returns here: every method (run_line_magic, system, ...) does
+    nothing, as the magics and shell escapes themselves are dropped."""
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: None
+
+
 class _Loader:
     def __init__(self, name: str) -> None:
         self.module = types.ModuleType("submission")
         self.module.__file__ = name
         self.ns = self.module.__dict__
+        self.ns["get_ipython"] = _NoShell
         sys.modules["submission"] = self.module
         self.messages: list[str] = []
         self.fatal = ""  # why nothing could be loaded at all

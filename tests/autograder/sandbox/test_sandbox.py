@@ -362,3 +362,15 @@ def test_results_json_is_never_read_from_the_child(box, write):
     src = "def f():\n    print({!r})\n    return 0\n".format(json.dumps({"score": 100}))
     r = box.run(write(src), [Call("a", "q", "f")], FAST)
     assert r.outcomes["a"].value == 0 and '"score"' in r.stdout
+
+
+def test_get_ipython_calls_do_nothing_and_lose_nothing(box, write):
+    # As `jupyter nbconvert --to script` writes magics: the rest of the file still loads.
+    src = """
+    get_ipython().run_line_magic("matplotlib", "inline")
+    def f():
+        get_ipython().system("rm -rf /")
+        return 3
+    """
+    r = box.run(write(src), [Call("a", "q", "f")], FAST)
+    assert r.load_messages == [] and r.outcomes["a"].value == 3
