@@ -100,7 +100,9 @@ def grade_batch(
         return summary
 
     lock = threading.Lock()
-    hide = [*source_roots(), out_dir.resolve()]
+    # Also the submissions' own folders: the child gets a private copy of its file, and must not
+    # read (or run) its classmates' work.
+    hide = [*source_roots(), out_dir.resolve(), *{f.resolve().parent for f in todo}]
     with Sandbox(hide=hide, workers=max(1, jobs)) as sandbox:
 
         def one(path: Path) -> dict:

@@ -22,10 +22,17 @@ def course_root() -> Path:
 
 
 def source_roots() -> list[Path]:
-    """Paths student code must never see: the grader, the reference, the solutions (and the
-    sources they are built from), course.yml."""
+    """Paths student code must never see.
+
+    In a checkout that is the whole checkout (the answer key is also in .git, the solutions'
+    sources in tools/, sample answers in samples/); installed, the grader's and the reference's
+    package folders (the course files ride inside the former). The sandbox binds the
+    interpreter's own folders back, so a virtual environment inside the checkout still works.
+    """
     root = course_root()
-    roots = {PACKAGE_DIR, root / "solutions", root / "tools", root / "course.yml"}
+    roots = {PACKAGE_DIR}
+    if root == PACKAGE_DIR.parent:
+        roots.add(root)
     try:
         import reference
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import queue
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -37,6 +39,39 @@ def _child_env() -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
     }
+
+
+MAX_SUBMISSION_BYTES = 16 << 20
+
+
+class SubmissionError(Exception):
+    """The submission file cannot be graded at all (missing, a link, not a file, too large)."""
+
+
+def read_submission(path: Path) -> bytes:
+    """The submission's bytes, read by the grader without following a symbolic link.
+
+    A link could point the sandbox (which reads as root before dropping privileges) at files the
+    student must not see; a submission is a plain file or nothing.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SubmissionError(
+                f"{path.name} is a symbolic link; submit the file itself"
+            ) from None
+        raise SubmissionError(f"{path.name} could not be read: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SubmissionError(f"{path.name} is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_SUBMISSION_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise SubmissionError(f"{path.name} is larger than {MAX_SUBMISSION_BYTES >> 20} MB")
+    return data
 
 
 class _Zygote:
@@ -174,13 +209,21 @@ class Sandbox:
         groups = list(dict.fromkeys(c.group for c in calls))
         if not groups:
             return RunResult({}, [], "", self.isolation)
-        submission = Path(submission).resolve()
+        submission = Path(submission)
+        try:
+            source = read_submission(submission)
+        except SubmissionError as exc:
+            return self._all_failed(calls, str(exc), status="missing")
         folder = Path(tempfile.mkdtemp(prefix="relulab-sandbox-"))
         try:
             write_inputs(calls, groups, folder)
+            # The child reads this private copy, never the original path: no symlink can point it
+            # at the answer key, and the folder of other submissions can stay hidden.
+            copy = folder / ("submission" + (".ipynb" if submission.suffix == ".ipynb" else ".py"))
+            copy.write_bytes(source)
             req = {
                 "dir": str(folder),
-                "submission": str(submission),
+                "submission": str(copy),
                 "hide": self.hide,
                 "limits": asdict(limits),
                 "groups": groups,
@@ -200,8 +243,8 @@ class Sandbox:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _all_failed(self, calls: list[Call], message: str) -> RunResult:
-        outcomes = {c.key: CallOutcome("not_run", message=message) for c in calls}
+    def _all_failed(self, calls: list[Call], message: str, status: str = "not_run") -> RunResult:
+        outcomes = {c.key: CallOutcome(status, message=message) for c in calls}
         return RunResult(outcomes, [message], "", self.isolation)
 
     def _collect(

@@ -177,21 +177,18 @@ def _expose(paths: list[str]) -> None:
 
 
 def _python_dirs(hide: list[str]) -> list[str]:
-    """The folders the interpreter imports from, except any that contains a hidden path (an
-    editable install puts the grader's checkout itself on sys.path)."""
+    """The folders the interpreter imports from, except hidden ones (an editable install puts
+    the grader's checkout itself on sys.path)."""
     dirs = {
         os.path.realpath(p) for p in [*sys.path, os.path.join(sys.base_prefix, "lib"), sys.prefix]
     }
-    return sorted(
-        d
-        for d in dirs
-        if os.path.isdir(d) and not any(h == d or h.startswith(d + "/") for h in hide)
-    )
+    return sorted(d for d in dirs if os.path.isdir(d) and d not in hide)
 
 
-def _scratch(target: str, options: str, keep: list[str]) -> None:
+def _cover(target: str, options: str, keep: list[str], readonly: bool) -> None:
     """Mount a fresh tmpfs on ``target``, then bind the folders of ``keep`` that lie under it
-    back in, read-only (a virtual environment under /tmp must stay importable)."""
+    back in, read-only: a virtual environment inside a hidden checkout or under /tmp must stay
+    importable. ``readonly`` makes the tmpfs itself read-only afterwards."""
     inside = [d for d in keep if d.startswith(target + "/")]
     fds = [(d, os.open(d, os.O_PATH | os.O_DIRECTORY)) for d in inside]
     _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
@@ -200,6 +197,8 @@ def _scratch(target: str, options: str, keep: list[str]) -> None:
         _mount(f"/proc/self/fd/{fd}", d, None, MS_BIND | MS_REC, None)
         _mount("none", d, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
         os.close(fd)
+    if readonly:
+        _mount("none", target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, options)
 
 
 def _setup_mounts(hide: list[str], expose: bool) -> None:
@@ -213,15 +212,19 @@ def _setup_mounts(hide: list[str], expose: bool) -> None:
     keep = _python_dirs(hide)
     if expose:
         _expose(keep)
-    for path in hide:
+    # Innermost first: covering an outer folder binds the interpreter's folders back with their
+    # sub-mounts, so a hidden folder inside them (an installed grader package) stays covered.
+    for path in sorted(set(hide), key=len, reverse=True):
+        if path == "/":
+            continue  # never cover the root
         if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=555")
+            _cover(path, "size=64k,mode=755", keep, readonly=True)
         elif os.path.exists(path):
             _mount("/dev/null", path, None, MS_BIND, None)
-    _scratch("/tmp", WORK_TMPFS, keep)
-    for path in ("/dev/shm", "/var/tmp", "/run/shm"):
+    _cover("/tmp", WORK_TMPFS, keep, readonly=False)
+    for path in ("/dev/shm", "/var/tmp", "/run/shm", "/run/lock"):
         if os.path.isdir(path) and not os.path.islink(path):
-            _scratch(path, "size=1m,nr_inodes=64,mode=1777", keep)
+            _cover(path, "size=1m,nr_inodes=64,mode=1777", keep, readonly=False)
 
 
 # --------------------------------------------------------------------------- zygote

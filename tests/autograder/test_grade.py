@@ -69,3 +69,47 @@ def test_hidden_details_only_when_revealed(tmp_path, sandbox):
     tests = results_json(result)["tests"]
     details = [t for t in tests if "inputs: (" in t["output"]]
     assert details and all(t["visibility"] == "after_due_date" for t in details)
+
+
+def test_the_checkout_and_other_submissions_are_invisible(tmp_path):
+    from autograder.batch import grade_batch
+    from autograder.paths import source_roots
+    from autograder.sandbox import Call, Limits
+
+    peek = tmp_path / "peek.py"
+    peek.write_text(
+        "import os\n"
+        "def peek(paths):\n"
+        "    out = []\n"
+        "    for p in paths:\n"
+        "        try:\n"
+        "            with open(p) as f:\n"
+        "                out.append(len(f.read()))\n"
+        "        except OSError:\n"
+        "            out.append(-1)\n"
+        "    return out\n"
+    )
+    root = course_root()
+    secrets = [
+        root / ".git" / "HEAD",
+        root / "course.yml",
+        root / "reference" / "shallow.py",
+        root / "samples" / "composition" / "ada_correct.py",
+        tmp_path / "classmate.py",
+    ]
+    (tmp_path / "classmate.py").write_text("x = 1\n")
+    with Sandbox(hide=[*source_roots(), tmp_path]) as box:
+        run = box.run(
+            peek, [Call("a", "q", "peek", ([str(p) for p in secrets if p.exists()],))], Limits()
+        )
+    assert run.outcomes["a"].value == [-1] * len([p for p in secrets if p.exists()])
+
+    # The same through a batch: a submission that runs a classmate's file earns nothing.
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "alice.py").write_text(CORRECT)
+    thief = Path(__file__).resolve().parents[1] / "hostile" / "classmates.py"
+    (batch / "mallory.py").write_text(thief.read_text())
+    summary = grade_batch([batch], load_course(), "composition", tmp_path / "out", jobs=2)
+    scores = {r["submission"]: r["score"] for r in summary.rows}
+    assert scores == {"alice": 10.0, "mallory": 0.0}
