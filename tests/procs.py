@@ -1,5 +1,7 @@
 """Finding processes a sandboxed run left behind, for the tests.
 
+Prefer :func:`leftovers` (exact); :func:`survivors` goes by namespaces and start times.
+
 A PID namespace's inode number can be reused as soon as it is freed, so "a process in a namespace
 this run used" must also have started before the run ended; otherwise a concurrently running test's
 fresh sandbox could be mistaken for a survivor.
@@ -8,6 +10,7 @@ fresh sandbox could be mistaken for a survivor.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -60,5 +63,30 @@ def survivors(before: float | dict[str, float], uid: int | None = None) -> list[
         # a full tick before its run ended, so a fresh namespace that reuses the number of one
         # that just ended is never taken for a survivor.
         if start is not None and start + 1 / _TICKS <= limit:
+            found.append(int(entry))
+    return found
+
+
+def leftovers() -> list[int]:
+    """Live processes of sandbox runs that have ended.
+
+    Every process of a run inherits RELULAB_SANDBOX_RUN=<its request folder>, and the grader
+    deletes that folder only after the run's last process is dead. So a live process whose
+    folder is gone outlived its run, whatever other tests are running meanwhile.
+    """
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        marks = [e.split(b"=", 1)[1] for e in env if e.startswith(b"RELULAB_SANDBOX_RUN=")]
+        if not marks:
+            continue
+        folder = os.path.join(tempfile.gettempdir(), marks[0].decode(errors="replace"))
+        if not os.path.exists(folder) and os.path.exists(f"/proc/{entry}"):
             found.append(int(entry))
     return found

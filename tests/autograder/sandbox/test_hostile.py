@@ -75,7 +75,7 @@ def runs():
     # count, since a freed namespace's inode number may be reused at once by another test.
     namespaces = [ns for result, _ in done.values() for ns in result.pid_namespaces]
     ends = {ns: ended[stem] for stem, (result, _) in done.items() for ns in result.pid_namespaces}
-    survivors = procs.survivors(ends)
+    survivors = sorted(set(procs.survivors(ends)) & set(procs.leftovers()))
     time.sleep(2.0)  # the daemon attack writes after 1.5 s, if it is still alive
     return {
         "results": done,
