@@ -194,11 +194,22 @@ class _Arrays:
             raise Tampered("bad array table")
         self.blob = blob
         self.table = table
+        self.cache: dict[str, np.ndarray] = {}
+        self.nbytes = 0
 
     def get(self, ref: Any) -> np.ndarray:
+        """The array ``ref`` (decoded once; a ref used many times is one array). The decoded
+        arrays together may not exceed MAX_RESULT_BYTES, however the table overlaps them."""
         if type(ref) is not str or ref not in self.table:
             raise Tampered(f"unknown array {ref!r}")
-        return unpack_array(self.blob, self.table[ref])
+        if ref not in self.cache:
+            entry = self.table[ref]
+            if type(entry) is list and len(entry) == 4 and type(entry[3]) is int:
+                self.nbytes += entry[3]
+            if self.nbytes > MAX_RESULT_BYTES:
+                raise Tampered("results too large")
+            self.cache[ref] = unpack_array(self.blob, entry)
+        return self.cache[ref]
 
 
 def _uint8(npz: Any, name: str) -> np.ndarray:
@@ -290,7 +301,15 @@ def read_group(path: Path, keys: list[str]) -> dict[str, CallOutcome]:
             return {key: _outcome(entries.get(key), arrays) for key in keys}
     except Tampered:
         raise
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, RecursionError) as exc:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        zipfile.BadZipFile,
+        RecursionError,
+        MemoryError,
+    ) as exc:
         raise Tampered(f"unreadable result file: {type(exc).__name__}") from exc
 
 

@@ -116,3 +116,17 @@ def test_pickled_or_compressed_members_are_never_loaded(tmp_path):
     (tmp_path / "junk.npz").write_bytes(pickle.dumps({"score": 100}))
     with pytest.raises(Tampered):
         read_group(tmp_path / "junk.npz", ["k"])
+
+
+def test_overlapping_references_cannot_blow_up_memory(tmp_path):
+    # 200 distinct refs, each the whole 1 MB blob: 200 MB if decoded separately.
+    blob = {"a0": np.zeros(1 << 17)}
+    table = {f"a{i}": ["<f8", [1 << 17], 0, 1 << 20] for i in range(200)}
+    node = {"t": "list", "v": [{"t": "nd", "ref": f"a{i}"} for i in range(200)]}
+    path = write(tmp_path / "r.npz", {"k": ok(node)}, blob, table=table)
+    with pytest.raises(Tampered, match="too large"):
+        read_group(path, ["k"])
+    # The same ref many times is decoded once and is fine.
+    node = {"t": "list", "v": [{"t": "nd", "ref": "a0"}] * 5000}
+    out = read_group(write(tmp_path / "s.npz", {"k": ok(node)}, blob), ["k"])["k"]
+    assert len(out.value) == 5000 and out.value[0] is out.value[-1]
