@@ -26,8 +26,11 @@ START_TIMEOUT_S = 60.0
 
 
 def _child_env() -> dict[str, str]:
-    """The zygote's whole environment: nothing inherited from the grader (no tokens, no paths)."""
+    """The zygote's whole environment: nothing inherited from the grader (no tokens, no paths)
+    but RELULAB_SANDBOX_MODE, which can ask for a weaker isolation mode (tests, debugging)."""
+    mode = os.environ.get("RELULAB_SANDBOX_MODE")
     return {
+        **({"RELULAB_SANDBOX_MODE": mode} if mode in ("userns", "plain") else {}),
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",

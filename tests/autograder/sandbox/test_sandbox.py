@@ -376,3 +376,28 @@ def test_get_ipython_calls_do_nothing_and_lose_nothing(box, write):
     """
     r = box.run(write(src), [Call("a", "q", "f")], FAST)
     assert r.load_messages == [] and r.outcomes["a"].value == 3
+
+
+def test_user_namespace_mode_cannot_undo_its_covers(write, secret_dir, monkeypatch):
+    # The mode a grader gets without root: the child is uid 0 of its own user namespace, so
+    # it must have no capabilities left to unmount what hides the answer key.
+    monkeypatch.setenv("RELULAB_SANDBOX_MODE", "userns")
+    src = """
+    import ctypes, os
+    libc = ctypes.CDLL(None, use_errno=True)
+    def attack(path):
+        detached = libc.umount2(path.encode(), 2)
+        err = ctypes.get_errno()
+        try:
+            with open(os.path.join(path, "answers.txt")) as f:
+                return [detached, err, f.read()]
+        except OSError as exc:
+            return [detached, err, type(exc).__name__]
+    """
+    with Sandbox(hide=[secret_dir]) as box:
+        r = box.run(write(src), [Call("a", "q", "attack", (str(secret_dir),))], FAST)
+    if r.isolation != "userns":
+        pytest.skip(f"user namespaces are not available here ({r.isolation})")
+    detached, err, read = r.outcomes["a"].value
+    assert detached == -1 and err == 1  # EPERM
+    assert read == "FileNotFoundError"
