@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from autograder.paths import course_root
 
+_M = TypeVar("_M", bound=BaseModel)
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 
 
@@ -51,11 +52,30 @@ class Limits(_Strict):
     nofile: int = Field(64, ge=16)
 
 
+class ToleranceOverride(_Strict):
+    """An assignment's or question's changes to the tolerance (unset fields are inherited)."""
+
+    rtol: float | None = Field(None, ge=0)
+    atol: float | None = Field(None, ge=0)
+
+
 class LimitsOverride(_Strict):
-    """Per-question changes to the course limits (unset fields keep the course value)."""
+    """Per-question changes to the limits (unset fields are inherited from the assignment)."""
 
     wall_s: float | None = Field(None, gt=0)
     cpu_s: float | None = Field(None, gt=0)
+
+
+class AssignmentLimits(_Strict):
+    """An assignment's changes to the course limits (unset fields keep the course value)."""
+
+    wall_s: float | None = Field(None, gt=0)
+    cpu_s: float | None = Field(None, gt=0)
+    load_s: float | None = Field(None, gt=0)
+    memory_mb: int | None = Field(None, ge=128)
+    nproc: int | None = Field(None, ge=1)
+    fsize_mb: int | None = Field(None, ge=1)
+    nofile: int | None = Field(None, ge=16)
 
 
 class Defaults(_Strict):
@@ -68,7 +88,7 @@ class Question(_Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     functions: list[str] = Field(min_length=1)
     points: float = Field(gt=0)
-    tolerance: Tolerance | None = None
+    tolerance: ToleranceOverride | None = None
     limits: LimitsOverride | None = None
 
 
@@ -78,8 +98,8 @@ class Assignment(_Strict):
     questions: list[Question] = Field(min_length=1)
     seed: int | None = Field(None, ge=0)
     due: dt.datetime | None = None
-    tolerance: Tolerance | None = None
-    limits: Limits | None = None
+    tolerance: ToleranceOverride | None = None
+    limits: AssignmentLimits | None = None
     visibility: Visibility | None = None
 
     @field_validator("due")
@@ -133,23 +153,27 @@ class Course(_Strict):
         raise KeyError(f"unknown assignment {name!r}; course.yml has: {', '.join(self.names)}")
 
     def tolerance(self, assignment: str, question: str) -> Tolerance:
+        """The question's tolerance, field by field: question, else assignment, else defaults."""
         a = self.assignment(assignment)
-        q = a.question(question)
-        return q.tolerance or a.tolerance or self.defaults.tolerance
+        return _merge(self.defaults.tolerance, a.tolerance, a.question(question).tolerance)
 
     def limits(self, assignment: str, question: str | None = None) -> Limits:
+        """The limits, field by field: question (if given), else assignment, else defaults."""
         a = self.assignment(assignment)
-        base = a.limits or self.defaults.limits
-        if question is None:
-            return base
-        override = a.question(question).limits
-        if override is None:
-            return base
-        changes = {k: v for k, v in override.model_dump().items() if v is not None}
-        return base.model_copy(update=changes)
+        q = a.question(question).limits if question is not None else None
+        return _merge(self.defaults.limits, a.limits, q)
 
     def visibility(self, assignment: str) -> Visibility:
         return self.assignment(assignment).visibility or self.defaults.visibility
+
+
+def _merge(base: _M, *overrides: _Strict | None) -> _M:
+    """``base`` with the set (not None) fields of each override applied in turn."""
+    changes: dict = {}
+    for override in overrides:
+        if override is not None:
+            changes.update({k: v for k, v in override.model_dump().items() if v is not None})
+    return base.model_copy(update=changes)
 
 
 def _place(loc: tuple) -> str:

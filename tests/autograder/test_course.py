@@ -86,3 +86,44 @@ def test_unreadable_and_non_yaml_files(tmp_path: Path):
     broken.write_text("- just a list\n")
     with pytest.raises(CourseError, match="must be a mapping"):
         load_course(broken)
+
+
+def test_partial_overrides_inherit_field_by_field(raw):
+    data = copy.deepcopy(raw)
+    data["defaults"]["tolerance"] = {"rtol": 1e-3, "atol": 1e-4}
+    data["defaults"]["limits"].update(wall_s=7, cpu_s=8, memory_mb=512, nproc=9)
+    depth = data["assignments"][2]
+    depth["limits"] = {"wall_s": 5}
+    depth["tolerance"] = {"rtol": 2e-3}
+    depth["questions"][0]["tolerance"] = {"atol": 1e-2}
+    depth["questions"][3]["limits"] = {"cpu_s": 30}
+    course = parse_course(data)
+    # question atol, then assignment rtol; a question without a tolerance takes the assignment's
+    # rtol and the course atol
+    tol = course.tolerance("depth", depth["questions"][0]["name"])
+    assert (tol.rtol, tol.atol) == (2e-3, 1e-2)
+    tol = course.tolerance("depth", depth["questions"][1]["name"])
+    assert (tol.rtol, tol.atol) == (2e-3, 1e-4)
+    # an assignment that changes only wall_s keeps every other course limit
+    lim = course.limits("depth")
+    assert (lim.wall_s, lim.cpu_s, lim.memory_mb, lim.nproc) == (5, 8, 512, 9)
+    assert lim.load_s == raw["defaults"]["limits"]["load_s"]
+    q = course.limits("depth", depth["questions"][3]["name"])
+    assert (q.wall_s, q.cpu_s, q.memory_mb) == (5, 30, 512)
+    # other assignments are untouched by depth's settings
+    tol = course.tolerance("composition", "compose")
+    assert (tol.rtol, tol.atol) == (1e-3, 1e-4)
+    assert course.limits("composition").wall_s == 7
+
+
+def test_override_problems_keep_their_place(raw):
+    bad = copy.deepcopy(raw)
+    bad["assignments"][1]["limits"] = {"memory_mb": 5, "colour": 1}
+    bad["assignments"][2]["tolerance"] = {"atol": -1}
+    with pytest.raises(CourseError) as info:
+        parse_course(bad)
+    assert sorted(info.value.problems) == [
+        "assignments[1].limits.colour: is not a known setting",
+        "assignments[1].limits.memory_mb: must be >= 128",
+        "assignments[2].tolerance.atol: must be >= 0.0",
+    ]
