@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -197,11 +197,18 @@ class Sandbox:
             self._all[self._all.index(dead)] = fresh
         return fresh
 
-    def run(self, submission: Path, calls: Sequence[Call], limits: Limits) -> RunResult:
+    def run(
+        self,
+        submission: Path,
+        calls: Sequence[Call],
+        limits: Limits,
+        group_limits: Mapping[str, Limits] | None = None,
+    ) -> RunResult:
         """Load ``submission`` (.py or .ipynb) in a fresh child and make every call, group by group.
 
         Every call gets an outcome. A group that times out or kills its process loses only itself;
         the remaining groups run in a fresh child that loads the submission again.
+        ``group_limits`` gives some groups their own ``wall_s`` and ``cpu_s``.
         """
         if self._closed:
             raise RuntimeError("the sandbox is closed")
@@ -230,9 +237,13 @@ class Sandbox:
                 "hide": self.hide,
                 "limits": asdict(limits),
                 "groups": groups,
+                "group_limits": [
+                    {"wall_s": own.wall_s, "cpu_s": own.cpu_s}
+                    for own in ((group_limits or {}).get(g, limits) for g in groups)
+                ],
             }
-            per_attempt = limits.load_s + limits.wall_s + 5.0
-            timeout = 10.0 + len(groups) * per_attempt
+            walls = [gl["wall_s"] for gl in req["group_limits"]]
+            timeout = 10.0 + sum(limits.load_s + w + 5.0 for w in walls)
             zygote = self._idle.get()
             try:
                 answer = zygote.request(req, timeout)

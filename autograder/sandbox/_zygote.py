@@ -398,7 +398,7 @@ def run_request(req: dict) -> dict:
                         and header.get("g") == next(g for g in todo if g not in results)
                     ):
                         att.phase, att.current = "group", header["g"]
-                        att.deadline = time.monotonic() + limits["wall_s"]
+                        att.deadline = time.monotonic() + _group_limit(req, att.current, "wall_s")
                     elif kind == "done" and att.phase == "group" and header.get("g") == att.current:
                         path = os.path.join(req["dir"], f"g{att.current}.npz")
                         with open(path, "wb") as f:
@@ -461,7 +461,8 @@ def run_request(req: dict) -> dict:
         if att.violation:
             blame = ("bad_output", "the submission interfered with the sandbox: " + att.violation)
         elif killed and att.phase == "group":
-            blame = ("timeout", f"did not finish within {limits['wall_s']:g} s")
+            wall = _group_limit(req, att.current, "wall_s")
+            blame = ("timeout", f"did not finish within {wall:g} s")
         elif killed and att.phase == "load":
             blame = (
                 "timeout",
@@ -707,7 +708,7 @@ def child_main(mode: str, msg_w: int, out_w: int, status_w: int, req: dict, grou
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails, it does not kill
         for sig in (signal.SIGXCPU, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
             signal.signal(sig, signal.SIG_DFL)  # ignored dispositions survive exec: undo them
-        _set_limits(limits, len(groups))
+        _set_limits(req, groups)
         _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         _drop_bounding_set()  # needs CAP_SETPCAP: before the switch to nobody
         if mode == "root":
@@ -758,11 +759,20 @@ def _clear_capabilities() -> None:
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
-def _set_limits(limits: dict, n_groups: int) -> None:
+def _group_limit(req: dict, g: int, name: str) -> float:
+    """A question's own wall or CPU limit (``group_limits``), else the run's."""
+    per_group = req.get("group_limits") or []
+    if 0 <= g < len(per_group) and per_group[g].get(name):
+        return float(per_group[g][name])
+    return float(req["limits"][name])
+
+
+def _set_limits(req: dict, groups: list[int]) -> None:
+    limits = req["limits"]
     with open("/proc/self/statm") as f:
         mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     address_space = mapped + (int(limits["memory_mb"]) << 20)
-    total_cpu = math.ceil(limits["load_s"] + n_groups * limits["cpu_s"]) + 2
+    total_cpu = math.ceil(limits["load_s"] + sum(_group_limit(req, g, "cpu_s") for g in groups)) + 2
     rl = resource
     for which, value in (
         (rl.RLIMIT_CORE, 0),
@@ -1167,7 +1177,7 @@ def _run_child(chan, spec, arrays, source, req, groups, limits) -> None:
     names = spec["groups"]
     for g in groups:
         chan.send({"m": "start", "g": g})
-        _arm_cpu(limits["cpu_s"])
+        _arm_cpu(_group_limit(req, g, "cpu_s"))
         enc = _Encoder()
         outcomes = {}
         for call in spec["calls"]:

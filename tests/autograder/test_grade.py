@@ -113,3 +113,26 @@ def test_the_checkout_and_other_submissions_are_invisible(tmp_path):
     summary = grade_batch([batch], load_course(), "composition", tmp_path / "out", jobs=2)
     scores = {r["submission"]: r["score"] for r in summary.rows}
     assert scores == {"alice": 10.0, "mallory": 0.0}
+
+
+def test_each_question_gets_its_own_time_limit(tmp_path, sandbox):
+    import yaml
+
+    from autograder.course import parse_course
+
+    raw = yaml.safe_load((course_root() / "course.yml").read_text())
+    raw["defaults"]["limits"].update(wall_s=2, cpu_s=2)
+    comp = next(a for a in raw["assignments"] if a["name"] == "composition")
+    comp["questions"][0]["limits"] = {"wall_s": 0.5, "cpu_s": 1}  # compose
+    course = parse_course(raw)
+    hang = CORRECT + (
+        "\ndef compose(*args):\n    while True:\n        pass\n"
+        "\ndef deep_net(*args):\n    while True:\n        pass\n"
+    )
+    path = tmp_path / "hang.py"
+    path.write_text(hang)
+    result = grade_submission(path, course, "composition", sandbox, student="s")
+    q = {q.name: q for q in result.questions}
+    assert "did not finish within 0.5 s" in q["compose"].summary
+    assert "did not finish within 2 s" in q["deep_net"].summary
+    assert q["composition_to_deep"].passed
