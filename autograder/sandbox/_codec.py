@@ -313,6 +313,13 @@ def read_group(path: Path, keys: list[str]) -> dict[str, CallOutcome]:
         raise Tampered(f"unreadable result file: {type(exc).__name__}") from exc
 
 
+def _arrays_only(x: Any) -> bool:
+    """None, an ndarray, or lists/tuples of those (an argument as the call left it)."""
+    if x is None or type(x) is np.ndarray:
+        return True
+    return type(x) in (list, tuple) and all(_arrays_only(v) for v in x)
+
+
 def _outcome(entry: Any, arrays: _Arrays) -> CallOutcome:
     if type(entry) is not dict:
         raise Tampered("a call without an outcome")
@@ -327,7 +334,7 @@ def _outcome(entry: Any, arrays: _Arrays) -> CallOutcome:
         raise Tampered("bad args_after")
     dec = _Decoder(arrays)
     after = [None if n is None else dec.value(n) for n in after_nodes]
-    if any(a is not None and type(a) is not np.ndarray for a in after):
+    if not all(_arrays_only(a) for a in after):
         raise Tampered("args_after holds something other than arrays")
     value = dec.value(entry.get("value")) if status == "ok" else None
     message = _text(entry.get("message", ""))

@@ -61,8 +61,9 @@ class Call:
 class CallOutcome:
     """What happened to one call. ``value`` is set only when ``status == "ok"``.
 
-    args_after[i] is positional argument i (an ndarray) as it was after the call, or None when the
-    argument is not an ndarray or the call did not return normally.
+    args_after[i] is positional argument i as the call left it: an ndarray, or for a list/tuple
+    argument the same structure with its arrays (other items None); None when the argument holds
+    no array or the call did not return normally.
     """
 
     status: str
