@@ -80,7 +80,8 @@ def read_submission(path: Path) -> bytes:
 class _Zygote:
     """One warm zygote process: numpy imported, forks one child per attempt."""
 
-    def __init__(self) -> None:
+    def __init__(self, slot: int = 0) -> None:
+        self.slot = slot  # which worker: its children get their own uid (see _zygote.sandbox_uid)
         debug = os.environ.get("RELULAB_SANDBOX_DEBUG")
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-B", str(ZYGOTE)],
@@ -160,7 +161,7 @@ class Sandbox:
         self._all: list[_Zygote] = []
         self._lock = threading.Lock()
         self._closed = False
-        zygotes = [_Zygote() for _ in range(max(1, workers))]
+        zygotes = [_Zygote(slot) for slot in range(max(1, workers))]
         try:
             for z in zygotes:
                 z.wait_ready()
@@ -191,7 +192,7 @@ class Sandbox:
 
     def _replace(self, dead: _Zygote) -> _Zygote:
         dead.kill()
-        fresh = _Zygote()
+        fresh = _Zygote(dead.slot)
         fresh.wait_ready()
         with self._lock:
             self._all[self._all.index(dead)] = fresh
@@ -246,7 +247,7 @@ class Sandbox:
             timeout = 10.0 + sum(limits.load_s + w + 5.0 for w in walls)
             zygote = self._idle.get()
             try:
-                answer = zygote.request(req, timeout)
+                answer = zygote.request({**req, "slot": zygote.slot}, timeout)
                 if answer is None or "error" in answer or not zygote.alive():
                     zygote = self._replace(zygote)
                     why = (answer or {}).get("error", "the sandbox stopped responding")

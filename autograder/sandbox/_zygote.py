@@ -89,6 +89,14 @@ def _nobody() -> tuple[int, int]:
         return 65534, 65534
 
 
+def sandbox_uid(slot: int) -> tuple[int, int]:
+    """(uid, gid) for the children of worker ``slot``: ``nobody`` for the first, the uids just
+    below it for the others, so that per-user limits (RLIMIT_NPROC) are not shared between
+    submissions graded at the same time."""
+    uid, gid = _nobody()
+    return uid - max(0, min(int(slot), 63)), gid
+
+
 # --------------------------------------------------------------------------- namespaces
 
 
@@ -712,7 +720,7 @@ def child_main(mode: str, msg_w: int, out_w: int, status_w: int, req: dict, grou
         _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         _drop_bounding_set()  # needs CAP_SETPCAP: before the switch to nobody
         if mode == "root":
-            uid, gid = _nobody()
+            uid, gid = sandbox_uid(req.get("slot", 0))
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
