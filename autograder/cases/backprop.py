@@ -5,8 +5,10 @@ exactly 0 (integer x and w built so that some x[i] @ w[:, j] == 0, where relu'(0
 hidden units with all-zero weights, one row, a perfect prediction (zero loss), and parameters
 of rank 1, 2 and 3 for numerical_gradient. numerical_gradient receives a zero-argument
 :class:`Lambda` that reads the very array passed as ``param`` (``ArgRef(1)``); its judge also
-checks that ``param`` is bit-identical after the call. train is judged by properties only
-(the API does not fix the initialisation): shapes, finite losses, one per step, loss going down.
+checks that ``param`` is bit-identical after the call. train is judged by properties (the API
+does not fix the initialisation): shapes, finite losses, one per step, loss going down, and
+losses consistent with the real gradient-descent dynamics at the returned weights, computed
+here with the reference forward, mse and backward.
 """
 
 from __future__ import annotations
@@ -462,7 +464,8 @@ def _judge_train(
     w (n_in, n_hidden) and v (n_hidden, n_out) finite float arrays; losses one finite,
     non-negative number per step, as a list (the API's type) or a tuple or 1-D array (accepted:
     they carry the same numbers); the last loss below the first; and the loss of the returned
-    (w, v), computed here with the reference forward and mse, below losses[0].
+    (w, v), computed here with the reference forward and mse, below losses[0]. Then the
+    numbers must fit the real dynamics at the returned weights (:func:`_train_consistency`).
     """
     x, t, n_hidden, _lr, steps, _seed = case.args
     n_in, n_out = x.shape[1], t.shape[1]
@@ -508,7 +511,75 @@ def _judge_train(
             "the loss of the returned (w, v) on (x, t) is not below losses[0]: return the "
             "weights after the last update"
         )
-    return Verdict.ok()
+    problem = _train_consistency(case, w.astype(float), v.astype(float), ls, final)
+    return Verdict.fail(problem) if problem else Verdict.ok()
+
+
+# Measured on honest runs of these cases (40 grading seeds x 4 cases x 3 init seeds, He,
+# Xavier-uniform, unit-normal, N(0, 0.1^2) and N(0, 0.01^2) inits): |losses[-1] - loss(w, v)|
+# <= 2.55 step scales, lr |grad|^2 >= 0.011 of the last changes of losses and >= 4.7e-10 of the
+# loss, losses[0] within 0.1 to 15 times mse(0, t). Inits of N(0, 2^2), where lr = 0.05 is
+# near unstable: up to 22.8 step scales, 3.5e-8 and 1.5e-30, up to 181 times mse(0, t).
+# The limits below leave a margin for the usual inits; the step scale is computed here only, so
+# made-up losses cannot widen it.
+_TRAIN_STEP_SLACK = 8.0
+_TRAIN_GRAD_OF_CHANGE = 1e-9
+_TRAIN_START_RANGE = (1e-3, 1e4)
+
+
+def _train_consistency(
+    case: Case, w: np.ndarray, v: np.ndarray, ls: np.ndarray, final: float
+) -> str:
+    """'' when losses fit gradient descent ending at (w, v) on the case's (x, t) and lr, else why.
+
+    With the reference forward, mse and backward, at the returned (w, v): g = the gradient,
+    the step scale = the larger of lr |g|^2 (the first-order decrease of one more step) and
+    the real change of the loss over one more step of size lr. The
+    last update turned the weights behind losses[-1] into (w, v), so their loss must be within
+    a few step scales of losses[-1]. A gradient that vanishes while the recorded losses still
+    moved means (w, v) did not come out of these updates (zero weights of a ReLU net are such
+    a point). losses[0] must be a plausible start for random weights: within a wide factor of
+    mse(0, t), the loss of a zero output.
+    """
+    x, t, _n_hidden, lr, _steps, _seed = case.args
+    with np.errstate(all="ignore"):
+        z, h, y = forward(x, w, v, "relu")
+        _, dL_dy = mse(y, t)
+        dL_dw, dL_dv = backward(x, w, v, z, h, dL_dy, "relu")
+        g2 = float(lr * (np.sum(dL_dw**2) + np.sum(dL_dv**2)))
+        next_change = abs(final - _loss_of(case, w - lr * dL_dw, v - lr * dL_dv))
+    last_changes = float(np.max(np.abs(np.diff(ls[-4:])))) if ls.size > 1 else 0.0
+    scale = max(g2, next_change)
+    if not np.isfinite(scale):
+        return (
+            f"train's returned weights have loss {final:.3g} on (x, t) but no finite gradient; "
+            "return the weights after the last update"
+        )
+    gap = abs(final - ls[-1])
+    if gap > _TRAIN_STEP_SLACK * scale + 1e-6 * max(abs(ls[-1]), final):
+        return (
+            f"train's returned weights have loss {final:.4g} on (x, t), but the last recorded "
+            f"loss was {ls[-1]:.4g}; one gradient step changes the loss by about {scale:.2g} "
+            f"here, so the gap of {gap:.2g} does not fit: losses must be the loss before each "
+            "update and (w, v) the weights after the last update"
+        )
+    if g2 <= _TRAIN_GRAD_OF_CHANGE * last_changes or (g2 == 0.0 and final > 0.0):
+        return (
+            f"the loss gradient at train's returned weights is (almost) zero (lr |grad|^2 = "
+            f"{g2:.2g}), yet the recorded losses still changed by up to {last_changes:.2g} per "
+            "step at the end: gradient descent does not stop dead, so these losses did not "
+            "come from training these weights"
+        )
+    zero_out = mse(np.zeros_like(t, dtype=float), t)[0]
+    lo, hi = (f * zero_out for f in _TRAIN_START_RANGE)
+    if zero_out > 0 and not lo <= ls[0] <= hi:
+        return (
+            f"train's first loss is {ls[0]:.4g}, but weights drawn from "
+            f"np.random.default_rng(seed) start near the loss of a zero output, mse(0, t) = "
+            f"{zero_out:.3g}, on this problem (accepted: {lo:.3g} to {hi:.3g}); losses[0] must "
+            "be the loss of the initial weights"
+        )
+    return ""
 
 
 def _train_ascent(case: Case, value: Any, _after: list) -> bool:

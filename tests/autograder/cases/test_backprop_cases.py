@@ -316,13 +316,24 @@ def test_unrestored_param_fails_with_a_specific_message(grade):
 # ---- train ----------------------------------------------------------------------------------
 
 
-def _student_train(init_seed_offset=1, lr_sign=1.0, return_initial=False, transpose_w=False):
-    """Gradient descent with He initialisation from a different seed than the reference's."""
+_INITS = {  # (w scale, v scale) from (n_in, n_hidden): He, Xavier, unit normal, small
+    "he": lambda n_in, n_hidden: (np.sqrt(2.0 / n_in), 0.5),
+    "xavier": lambda n_in, n_hidden: (np.sqrt(1.0 / n_in), np.sqrt(1.0 / n_hidden)),
+    "unit": lambda n_in, n_hidden: (1.0, 1.0),
+    "small": lambda n_in, n_hidden: (0.01, 0.01),
+}
+
+
+def _student_train(
+    init_seed_offset=1, lr_sign=1.0, return_initial=False, transpose_w=False, init="he"
+):
+    """Gradient descent with its own initialisation from a different seed than the reference's."""
 
     def train(x, t, n_hidden, lr, steps, seed):
         rng = np.random.default_rng(seed + init_seed_offset)
-        w = rng.standard_normal((x.shape[1], n_hidden)) * np.sqrt(2.0 / x.shape[1])
-        v = rng.uniform(-0.5, 0.5, (n_hidden, t.shape[1]))
+        sw, sv = _INITS[init](x.shape[1], n_hidden)
+        w = rng.standard_normal((x.shape[1], n_hidden)) * sw
+        v = rng.standard_normal((n_hidden, t.shape[1])) * sv
         w0, v0 = w, v
         losses = []
         for _ in range(steps):
@@ -339,10 +350,35 @@ def _student_train(init_seed_offset=1, lr_sign=1.0, return_initial=False, transp
     return lambda case, want: train(*case.args)
 
 
-def test_train_accepts_a_different_initialisation(grade):
+@pytest.mark.parametrize("init", sorted(_INITS))
+def test_train_accepts_a_different_initialisation(grade, init):
     for offset in (1, 2, 3):
-        q = grade("backprop", {"train": _student_train(offset)})["train"]
-        assert q.score == q.max_score and q.hint is None, q.summary
+        for student in ("alice", "bob"):
+            train = _student_train(offset, init=init)
+            q = grade("backprop", {"train": train}, student=student)["train"]
+            assert q.score == q.max_score and q.hint is None, q.summary
+
+
+def test_train_accepts_float32_training(grade):
+    def train32(case, want):
+        x, t, n_hidden, lr, steps, seed = case.args
+        x, t = x.astype(np.float32), t.astype(np.float32)
+        rng = np.random.default_rng(seed)
+        w = (rng.standard_normal((x.shape[1], n_hidden)) * np.sqrt(2 / x.shape[1])).astype(
+            np.float32
+        )
+        v = (rng.standard_normal((n_hidden, t.shape[1])) * 0.5).astype(np.float32)
+        losses = []
+        for _ in range(steps):
+            z, h, y = forward(x, w, v)
+            loss, dy = mse(y, t)
+            dw, dv = backward(x, w, v, z, h, dy)
+            losses.append(float(loss))
+            w, v = w - np.float32(lr) * dw, v - np.float32(lr) * dv
+        return w, v, losses
+
+    q = grade("backprop", {"train": train32})["train"]
+    assert q.score == q.max_score, q.summary
 
 
 def test_train_accepts_losses_as_an_array(grade):
@@ -401,3 +437,102 @@ def test_train_mistakes_are_recognised(grade, kwargs, name):
     q = grade("backprop", {"train": _student_train(**kwargs)})["train"]
     assert q.score == 0
     assert q.hint == _explanation("train", name), q.summary
+
+
+# ---- train: answers that do not train must fail, whatever numbers they report -------------
+
+
+def _zero_output_loss(case):
+    return mse(np.zeros_like(case.args[1]), case.args[1])[0]
+
+
+def _zeros(case):
+    x, t, n_hidden, *_ = case.args
+    return np.zeros((x.shape[1], n_hidden)), np.zeros((n_hidden, t.shape[1]))
+
+
+def test_train_rejects_zero_weights_with_made_up_decreasing_losses(grade, cases_of):
+    def cheat(case, want):
+        steps = case.args[4]
+        return (*_zeros(case), [1e9 - i for i in range(steps)])
+
+    q = grade("backprop", {"train": cheat})["train"]
+    assert q.score == 0
+    for c, (case, _want) in zip(q.cases, cases_of("backprop", "train"), strict=True):
+        final = _zero_output_loss(case)
+        assert c.message.startswith(
+            f"train's returned weights have loss {final:.4g} on (x, t), but the last recorded "
+            f"loss was {1e9 - case.args[4] + 1:.4g}; one gradient step changes the loss by about "
+        ), c.message
+        assert "losses must be the loss before each update" in c.message
+
+
+def test_train_rejects_random_decreasing_losses_with_trained_weights(grade):
+    def cheat(case, want):
+        rng = np.random.default_rng(case.args[5])
+        scale = _zero_output_loss(case)
+        losses = np.sort(rng.uniform(0.2 * scale, 2.0 * scale, case.args[4]))[::-1]
+        return want[0], want[1], [float(v) for v in losses]
+
+    for student in ("student-1", "alice", "bob"):
+        q = grade("backprop", {"train": cheat}, student=student)["train"]
+        # A random last loss can land within a few step sizes of the true one by chance.
+        failed = [c.message for c in q.cases if c.message]
+        assert len(failed) >= len(q.cases) - 1, q.summary
+        for m in failed:
+            assert m.startswith("train's returned weights have loss "), m
+            assert "does not fit: losses must be the loss before each update" in m
+
+
+def test_train_rejects_initial_weights_with_losses_copied_from_a_reference_run(grade):
+    def cheat(case, want):
+        x, t, n_hidden, _lr, _steps, seed = case.args
+        rng = np.random.default_rng(seed)
+        w = rng.standard_normal((x.shape[1], n_hidden)) * np.sqrt(2.0 / x.shape[1])
+        v = rng.standard_normal((n_hidden, t.shape[1])) * 0.5
+        return w, v, list(want[2])
+
+    q = grade("backprop", {"train": cheat})["train"]
+    assert q.score == 0
+    for c in q.cases:
+        assert c.message.startswith(
+            ("train's returned weights have loss ", "the loss of the returned (w, v)")
+        ), c.message
+
+
+@pytest.mark.parametrize("tail", ["falling", "flat"])
+def test_train_rejects_zero_weights_with_losses_ending_at_their_loss(grade, tail):
+    """Losses made up to end exactly at the loss of zero weights: the gap check passes, but the
+    gradient there is exactly zero while the made-up losses still moved (or jumped earlier)."""
+
+    def cheat(case, want):
+        steps, final = case.args[4], _zero_output_loss(case)
+        if tail == "flat":
+            return (*_zeros(case), [2.0 * final] + [final] * (steps - 1))
+        return (*_zeros(case), [final * (1.0 + 0.001 * (steps - 1 - k)) for k in range(steps)])
+
+    q = grade("backprop", {"train": cheat})["train"]
+    assert q.score == 0
+    for c in q.cases:
+        assert c.message.startswith(
+            "the loss gradient at train's returned weights is (almost) zero (lr |grad|^2 = 0)"
+        ), c.message
+        assert "these losses did not come from training these weights" in c.message
+
+
+def test_train_rejects_an_implausible_first_loss(grade, cases_of):
+    def cheat(case, want):
+        losses = list(want[2])
+        losses[0] = 1e5 * _zero_output_loss(case)
+        return want[0], want[1], losses
+
+    q = grade("backprop", {"train": cheat})["train"]
+    assert q.score == 0
+    for c, (case, _want) in zip(q.cases, cases_of("backprop", "train"), strict=True):
+        zero_out = _zero_output_loss(case)
+        assert c.message == (
+            f"train's first loss is {1e5 * zero_out:.4g}, but weights drawn from "
+            f"np.random.default_rng(seed) start near the loss of a zero output, mse(0, t) = "
+            f"{zero_out:.3g}, on this problem (accepted: {1e-3 * zero_out:.3g} to "
+            f"{1e4 * zero_out:.3g}); losses[0] must be the loss of the initial weights"
+        )
