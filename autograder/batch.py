@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.course import Course
-from autograder.grade import SubmissionResult, find_submissions, grade_submission, seed_for
+from autograder.grade import (
+    SubmissionResult,
+    file_sha256,
+    find_submissions,
+    grade_submission,
+    grading_fingerprint,
+    seed_for,
+)
 from autograder.paths import source_roots
 from autograder.report import grades_row, write_atomic, write_grades, write_submission
 from autograder.sandbox import Sandbox
@@ -28,24 +35,55 @@ class BatchSummary:
     internal_errors: list[str] = field(default_factory=list)
 
 
-def _previous(results_path: Path, assignment: str, seed: int) -> dict | None:
-    """A results.json from an earlier run of the same grading, or None."""
+def _previous(
+    results_path: Path,
+    assignment: str,
+    seed: int,
+    *,
+    sha256: str | None,
+    max_score: float,
+    fingerprint: str,
+) -> dict | None:
+    """A results.json from an earlier grading of this very file with the same setup, or None.
+
+    Same means: assignment, seed, the submission's SHA-256, max_score and the grading
+    fingerprint (course settings, cases, reference, version) all match. Anything unreadable,
+    malformed or from a failed grading counts as not graded.
+    """
+    if sha256 is None:
+        return None
     try:
         data = json.loads(results_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    meta = data.get("extra_data", {}).get("relulab", {})
+    if not isinstance(data, dict):
+        return None
+    extra = data.get("extra_data")
+    meta = extra.get("relulab") if isinstance(extra, dict) else None
+    if not isinstance(meta, dict) or meta.get("internal_error"):
+        return None
     if (
         meta.get("assignment") != assignment
         or meta.get("seed") != seed
-        or meta.get("internal_error")
+        or meta.get("sha256") != sha256
+        or meta.get("max_score") != max_score
+        or data.get("max_score") != max_score
+        or meta.get("fingerprint") != fingerprint
+        or not isinstance(data.get("score"), int | float)
+        or not isinstance(meta.get("submission"), str)
     ):
         return None
     return data
 
 
 def _internal_error_results(
-    stem: str, assignment: str, student: str, seed: int, max_score: float, error: str
+    stem: str,
+    assignment: str,
+    student: str,
+    seed: int,
+    max_score: float,
+    error: str,
+    fingerprint: str | None = None,
 ) -> dict:
     return {
         "score": 0.0,
@@ -60,6 +98,8 @@ def _internal_error_results(
                 "assignment": assignment,
                 "student": student,
                 "seed": seed,
+                "max_score": max_score,
+                "fingerprint": fingerprint,
                 "internal_error": error,
             }
         },
@@ -79,15 +119,36 @@ def grade_batch(
     on_done: Callable[[str], None] | None = None,
     draw_plots: Callable | None = None,
 ) -> BatchSummary:
-    """Grade every submission under ``paths`` into ``out_dir``; never stops for one submission."""
+    """Grade every submission under ``paths`` into ``out_dir``; never stops for one submission.
+
+    A submission whose results.json in ``out_dir`` comes from grading the same file (SHA-256)
+    with the same setup is skipped unless ``force``. ``student`` (one id for the seed) is only
+    allowed with a single submission: raises ValueError otherwise.
+    """
     summary = BatchSummary()
     files, summary.warnings = find_submissions(paths)
+    if student is not None and len(files) > 1:
+        raise ValueError(
+            f"a student id gives every submission the same seed; {len(files)} submissions found"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     max_score = course.assignment(assignment).max_score
+    fingerprint = grading_fingerprint(course, assignment)
     todo = []
     for f in files:
         s = seed_for(course, assignment, student or f.stem, seed)
-        previous = None if force else _previous(out_dir / f.stem / "results.json", assignment, s)
+        previous = (
+            None
+            if force
+            else _previous(
+                out_dir / f.stem / "results.json",
+                assignment,
+                s,
+                sha256=file_sha256(f),
+                max_score=max_score,
+                fingerprint=fingerprint,
+            )
+        )
         if previous is not None:
             summary.skipped.append(f.stem)
             summary.rows.append(grades_row(previous))
@@ -109,17 +170,32 @@ def grade_batch(
             who = student or path.stem
             try:
                 result: SubmissionResult = grade_submission(
-                    path, course, assignment, sandbox, student=who, seed=seed, draw_plots=draw_plots
+                    path,
+                    course,
+                    assignment,
+                    sandbox,
+                    student=who,
+                    seed=seed,
+                    draw_plots=draw_plots,
+                    fingerprint=fingerprint,
                 )
                 write_submission(out_dir, result)
                 return json.loads((out_dir / path.stem / "results.json").read_text("utf-8"))
             except Exception as exc:  # our bug, not the student's: record it and go on
                 error = "".join(traceback.format_exception(exc))
                 s = seed_for(course, assignment, who, seed)
-                data = _internal_error_results(path.stem, assignment, who, s, max_score, error)
-                write_atomic(out_dir / path.stem / "results.json", json.dumps(data, indent=1))
+                data = _internal_error_results(
+                    path.stem, assignment, who, s, max_score, error, fingerprint
+                )
                 with lock:
                     summary.internal_errors.append(f"{path}: {exc!r}")
+                try:
+                    write_atomic(out_dir / path.stem / "results.json", json.dumps(data, indent=1))
+                except Exception as write_exc:  # still a row in grades.csv; the batch goes on
+                    with lock:
+                        summary.internal_errors.append(
+                            f"{path}: could not write its results.json: {write_exc!r}"
+                        )
                 return data
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

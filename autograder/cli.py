@@ -128,6 +128,15 @@ def grade(
     course = _course(course_path)
     if assignment not in course.names:
         raise click.BadParameter(f"{assignment!r} is not in course.yml", param_hint="--assignment")
+    if student_id is not None:
+        from autograder.grade import find_submissions
+
+        found = find_submissions(list(submissions))[0]
+        if len(found) > 1:
+            raise click.UsageError(
+                f"--student-id sets the seed of one student, but {len(found)} submissions were "
+                "found; grade them without it (each file stem is its student id) or one at a time"
+            )
     sys.exit(_run_batch(course, list(submissions), assignment, out, jobs, seed, force, student_id))
 
 

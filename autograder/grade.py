@@ -8,8 +8,13 @@ copies of the inputs, and scores come from course.yml alone.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import inspect
+import json
+import math
+import os
 import re
+import stat
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -97,10 +102,77 @@ class SubmissionResult:
     stdout: str = ""
     execution_time: float = 0.0
     due: str | None = None
+    visibility: str = "after_due_date"  # of the hidden-case details (course.yml)
+    sha256: str | None = None  # of the submission file as graded
+    fingerprint: str | None = None  # of the grading setup, see grading_fingerprint
 
     @property
     def score(self) -> float:
-        return float(sum(q.score for q in self.questions))
+        """The sum, in order, of the questions' scores (exactly the numbers the reports show)."""
+        total = 0.0
+        for q in self.questions:
+            total += q.score
+        return total
+
+
+def file_sha256(path: Path) -> str | None:
+    """The hex SHA-256 of a submission's bytes, or None if it is not a readable regular file.
+
+    Like the sandbox, it does not follow a symbolic link (nor block on a FIFO).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        h = hashlib.sha256()
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+        return h.hexdigest()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def grading_fingerprint(course: Course, assignment: str) -> str:
+    """A hash of everything that decides an assignment's grades apart from the submission.
+
+    That is course.yml's settings for the assignment (course seed, defaults, the assignment's
+    entry), the source of its hidden cases, of autograder/cases/base.py and of its reference
+    module, and the package version. A batch regrades a submission when this changes.
+    """
+    import autograder.cases
+    import reference
+
+    setup = {
+        "seed": course.seed,
+        "defaults": course.defaults.model_dump(mode="json"),
+        "assignment": course.assignment(assignment).model_dump(mode="json"),
+    }
+    try:
+        version = importlib.metadata.version("relulab")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    h = hashlib.sha256()
+    h.update(json.dumps(setup, sort_keys=True).encode())
+    h.update(f"\0version={version}".encode())
+    cases_dir = Path(autograder.cases.__file__).resolve().parent
+    reference_dir = Path(reference.__file__).resolve().parent
+    for source in (
+        cases_dir / f"{assignment}.py",
+        cases_dir / "base.py",
+        reference_dir / f"{assignment}.py",
+    ):
+        try:
+            data = source.read_bytes()
+        except OSError:
+            data = b"<missing>"
+        h.update(f"\0{source.parent.name}/{source.name}:{len(data)}\0".encode() + data)
+    return h.hexdigest()
 
 
 def student_seed(base_seed: int, assignment: str, student: str) -> int:
@@ -137,7 +209,13 @@ def _judge(qc: QuestionCases, case: Case, value: Any, expected: Any, args_after:
         verdict = qc.assess(case, value, expected, args_after)
     except Exception as exc:  # a judge must never crash the grader on a strange answer
         return Verdict.fail(f"{qc.function} returned an answer that could not be checked ({exc})")
-    return Verdict(min(max(float(verdict.fraction), 0.0), 1.0), verdict.message)
+    try:
+        fraction = float(verdict.fraction)
+    except (TypeError, ValueError, OverflowError):
+        fraction = 0.0
+    if not math.isfinite(fraction):  # NaN would pass through min/max; ±inf is no answer either
+        fraction = 0.0
+    return Verdict(min(max(fraction, 0.0), 1.0), verdict.message)
 
 
 def _modified_inputs(qc: QuestionCases, case: Case, args_after: list) -> list[str]:
@@ -243,8 +321,9 @@ def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[Ques
             )
         total = sum(r.weight for r in results) or 1.0
         earned = float(q.points) * sum(r.weight * r.fraction for r in results) / total
+        earned = round(earned, 6) if math.isfinite(earned) else 0.0
         earned = min(max(earned, 0.0), float(q.points))
-        qr = QuestionResult(name, list(q.functions), float(q.points), round(earned, 6), results)
+        qr = QuestionResult(name, list(q.functions), float(q.points), earned, results)
         qr.hint = _best_hint(qc, results)
         out.append(qr)
     return out
@@ -259,8 +338,12 @@ def grade_submission(
     student: str | None = None,
     seed: int | None = None,
     draw_plots: Callable[[SubmissionResult, list], None] | None = None,
+    fingerprint: str | None = None,
 ) -> SubmissionResult:
-    """Grade one submission file; never raises because of what the submission does."""
+    """Grade one submission file; never raises because of what the submission does.
+
+    ``fingerprint`` is :func:`grading_fingerprint` of (course, assignment), if already known.
+    """
     start = time.perf_counter()
     student = student or path.stem
     a = course.assignment(assignment)
@@ -273,6 +356,9 @@ def grade_submission(
         seed=p.seed,
         max_score=a.max_score,
         due=a.due.isoformat() if a.due else None,
+        visibility=course.visibility(assignment),
+        sha256=file_sha256(path),
+        fingerprint=fingerprint or grading_fingerprint(course, assignment),
     )
     run = sandbox.run(path, p.calls, p.limits)
     result.load_messages = list(run.load_messages)
@@ -282,6 +368,21 @@ def grade_submission(
         draw_plots(result, p.questions)
     result.execution_time = time.perf_counter() - start
     return result
+
+
+def _unsafe_stem(stem: str) -> str | None:
+    """Why a file stem cannot name its results folder in --out (None if it can).
+
+    Results go to ``out_dir / stem``: a stem of "." or ".." (files "..py", "...py"), a hidden
+    name, one holding a path separator, or "grades.csv" would write outside its own folder.
+    """
+    if not stem or stem.startswith("."):
+        return f"its name {stem!r} starts with '.' (results would go outside its own folder)"
+    if any(sep and sep in stem for sep in ("/", "\\", os.sep, os.altsep)) or "\0" in stem:
+        return f"its name {stem!r} holds a path separator"
+    if stem == "grades.csv":
+        return "its name 'grades.csv' is taken by the grades file"
+    return None
 
 
 def find_submissions(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
@@ -306,10 +407,17 @@ def find_submissions(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
                 warnings.append(
                     f"{p}: skipped files that are not .py or .ipynb: {', '.join(skipped)}"
                 )
+            for f in [f for f in found if _unsafe_stem(f.stem)]:
+                warnings.append(f"{f}: skipped, {_unsafe_stem(f.stem)}; rename the file")
+                found.remove(f)
             if not found:
                 warnings.append(f"{p}: no .py or .ipynb submissions in this folder")
             files += found
         elif p.is_file():
+            problem = _unsafe_stem(p.stem)
+            if problem:
+                warnings.append(f"{p}: skipped, {problem}; rename the file")
+                continue
             if p.suffix not in SUBMISSION_SUFFIXES:
                 warnings.append(f"{p}: graded although it is not .py or .ipynb (read as Python)")
             files.append(p)

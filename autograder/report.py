@@ -69,11 +69,24 @@ def _short(value: Any, limit: int = 600) -> str:
 
 
 def due_passed(result: SubmissionResult, now: dt.datetime | None = None) -> bool:
-    """Whether the assignment's due date (course.yml) has passed; no due date counts as passed."""
+    """Whether the assignment's due date (course.yml) has passed; never, if it has none."""
     if result.due is None:
-        return True
+        return False
     now = now or dt.datetime.now(dt.timezone.utc)
     return now >= dt.datetime.fromisoformat(result.due)
+
+
+def details_revealed(result: SubmissionResult, now: dt.datetime | None = None) -> bool:
+    """Whether feedback.html may show the hidden cases' details, by course.yml's visibility.
+
+    "visible": always; "after_due_date": once the due date has passed (never without one);
+    "hidden" and "after_published": never (a static page cannot know when grades are published).
+    """
+    if result.visibility == "visible":
+        return True
+    if result.visibility == "after_due_date":
+        return due_passed(result, now)
+    return False
 
 
 def question_text(q: QuestionResult) -> str:
@@ -135,21 +148,26 @@ def results_json(result: SubmissionResult) -> dict:
                 "score": 0.0,
                 "max_score": 0.0,
                 "status": "passed" if q.passed else "failed",
-                "visibility": "after_due_date",
+                "visibility": result.visibility,
                 "output": "\n\n".join(case_details(c) for c in q.cases),
                 "output_format": "text",
             }
         )
+    # The total is the sum, in order, of exactly the numbers written in the tests (GRADER.md),
+    # never rounded again: each is in [0, its max_score], so the sum is in [0, max_score].
+    total = 0.0
+    for test in tests:
+        total += test["score"]
     output = []
     if result.load_messages:
         output.append("While loading your submission:")
         output += [f"  {m}" for m in result.load_messages]
     output.append(
-        f"Score: {result.score:g} / {result.max_score:g} on your own hidden instances "
+        f"Score: {total:g} / {result.max_score:g} on your own hidden instances "
         f"(seed {result.seed})."
     )
     return {
-        "score": round(result.score, 6),
+        "score": total,
         "max_score": result.max_score,
         "execution_time": round(result.execution_time, 3),
         "output": "\n".join(output),
@@ -163,6 +181,9 @@ def results_json(result: SubmissionResult) -> dict:
                 "assignment": result.assignment,
                 "student": result.student,
                 "seed": result.seed,
+                "max_score": result.max_score,
+                "sha256": result.sha256,
+                "fingerprint": result.fingerprint,
             }
         },
     }
@@ -181,7 +202,7 @@ img{max-width:100%;height:auto}details{margin-top:.5rem}
 
 def feedback_html(result: SubmissionResult, reveal: bool | None = None) -> str:
     """A self-contained page (plots embedded as PNG data) readable on a phone."""
-    reveal = due_passed(result) if reveal is None else reveal
+    reveal = details_revealed(result) if reveal is None else reveal
     e = html.escape
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",

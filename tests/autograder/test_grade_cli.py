@@ -115,3 +115,28 @@ def test_usage_errors_exit_nonzero(tmp_path: Path):
     assert proc.returncode == 2 and "nonsense" in proc.stderr
     proc = grade(tmp_path / "missing.py", "--assignment", "shallow", "--out", tmp_path, check=False)
     assert proc.returncode == 2 and "does not exist" in proc.stderr
+
+
+def test_a_resubmitted_file_is_regraded_not_skipped(tmp_path: Path):
+    sub = tmp_path / "in" / "dana.py"
+    sub.parent.mkdir()
+    out = tmp_path / "out"
+    sub.write_text((SAMPLES / "ada_correct.py").read_text())
+    grade(sub, "--assignment", "composition", "--out", out)
+    assert results(out, "dana")["score"] == 10
+    sub.write_text((SAMPLES / "ben_partial.py").read_text())  # a changed resubmission
+    proc = grade(sub, "--assignment", "composition", "--out", out)
+    assert "already graded" not in proc.stdout
+    data = results(out, "dana")
+    assert 0 < data["score"] < 10
+    with open(out / "grades.csv", newline="") as f:
+        (row,) = list(csv.DictReader(f))
+    assert float(row["score"]) == data["score"] == sum(t["score"] for t in data["tests"])
+
+
+def test_one_student_id_for_many_submissions_is_a_usage_error(tmp_path: Path):
+    proc = grade(
+        SAMPLES, "--assignment", "composition", "--out", tmp_path, "--student-id", "s1", check=False
+    )
+    assert proc.returncode == 2 and "--student-id" in proc.stderr and "submissions" in proc.stderr
+    assert not (tmp_path / "grades.csv").exists()
