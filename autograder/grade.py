@@ -218,19 +218,30 @@ def _judge(qc: QuestionCases, case: Case, value: Any, expected: Any, args_after:
     return Verdict(min(max(fraction, 0.0), 1.0), verdict.message)
 
 
+def _changed(before: Any, after: Any) -> bool:
+    """Whether an argument's arrays (also inside lists/tuples) differ after the call."""
+    if isinstance(before, np.ndarray):
+        if not isinstance(after, np.ndarray):
+            return after is not None  # None: the sandbox could not tell
+        return before.shape != after.shape or not np.array_equal(before, after, equal_nan=True)
+    if isinstance(before, list | tuple) and isinstance(after, list | tuple):
+        if len(before) != len(after):
+            return True
+        return any(_changed(b, a) for b, a in zip(before, after, strict=True))
+    return False
+
+
 def _modified_inputs(qc: QuestionCases, case: Case, args_after: list) -> list[str]:
-    """Names of the array arguments that the student's call left different from the originals."""
+    """Names of the arguments whose arrays the student's call left different from the originals."""
     try:
         names = list(inspect.signature(qc.reference).parameters)
     except (TypeError, ValueError):
         names = []
-    changed = []
-    for i, (before, after) in enumerate(zip(case.args, args_after or [], strict=False)):
-        if isinstance(before, np.ndarray) and isinstance(after, np.ndarray):
-            same = before.shape == after.shape and np.array_equal(before, after, equal_nan=True)
-            if not same:
-                changed.append(names[i] if i < len(names) else f"argument {i + 1}")
-    return changed
+    return [
+        names[i] if i < len(names) else f"argument {i + 1}"
+        for i, (before, after) in enumerate(zip(case.args, args_after or [], strict=False))
+        if _changed(before, after)
+    ]
 
 
 @dataclass
@@ -241,6 +252,12 @@ class Plan:
     questions: list[tuple[str, QuestionCases, list[Case], list[Any]]]
     calls: list[Call]
     limits: Limits
+    group_limits: dict[str, Limits]
+
+
+def _sandbox_limits(lim: Any) -> Limits:
+    """The sandbox's Limits from course.yml's (same fields)."""
+    return Limits(**{f: getattr(lim, f) for f in Limits.__dataclass_fields__})
 
 
 def seed_for(course: Course, assignment: str, student: str, seed: int | None = None) -> int:
@@ -256,7 +273,7 @@ def plan(course: Course, assignment: str, student: str, seed: int | None = None)
     table = load_questions(assignment)
     s = seed_for(course, assignment, student, seed)
     questions, calls = [], []
-    wall = cpu = 0.0
+    group_limits = {}
     for q in a.questions:
         if q.name not in table:
             raise KeyError(f"course.yml question {assignment}.{q.name} has no hidden cases")
@@ -268,19 +285,9 @@ def plan(course: Course, assignment: str, student: str, seed: int | None = None)
         questions.append((q.name, qc, cases, expected))
         for i, c in enumerate(cases):
             calls.append(Call(f"{q.name}#{i}", q.name, qc.function, tuple(c.args), dict(c.kwargs)))
-        lim = course.limits(assignment, q.name)
-        wall, cpu = max(wall, lim.wall_s), max(cpu, lim.cpu_s)
-    lim = course.limits(assignment)
-    limits = Limits(
-        wall_s=wall,
-        cpu_s=cpu,
-        load_s=lim.load_s,
-        memory_mb=lim.memory_mb,
-        nproc=lim.nproc,
-        fsize_mb=lim.fsize_mb,
-        nofile=lim.nofile,
-    )
-    return Plan(s, questions, calls, limits)
+        group_limits[q.name] = _sandbox_limits(course.limits(assignment, q.name))
+    limits = _sandbox_limits(course.limits(assignment))
+    return Plan(s, questions, calls, limits, group_limits)
 
 
 def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[QuestionResult]:
@@ -360,7 +367,7 @@ def grade_submission(
         sha256=file_sha256(path),
         fingerprint=fingerprint or grading_fingerprint(course, assignment),
     )
-    run = sandbox.run(path, p.calls, p.limits)
+    run = sandbox.run(path, p.calls, p.limits, group_limits=p.group_limits)
     result.load_messages = list(run.load_messages)
     result.stdout = run.stdout
     result.questions = score(course, assignment, p, run)

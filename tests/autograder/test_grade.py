@@ -136,3 +136,23 @@ def test_each_question_gets_its_own_time_limit(tmp_path, sandbox):
     assert "did not finish within 0.5 s" in q["compose"].summary
     assert "did not finish within 2 s" in q["deep_net"].summary
     assert q["composition_to_deep"].passed
+
+
+def test_changing_arrays_inside_a_layers_argument_is_caught(tmp_path, sandbox):
+    src = (
+        "import numpy as np\n"
+        "def mlp(x, layers):\n"
+        "    h = x\n"
+        "    for i, (W, b) in enumerate(layers):\n"
+        "        h = h @ W.T + b\n"
+        "        if i < len(layers) - 1:\n"
+        "            h = np.maximum(h, 0)\n"
+        "    layers[0][1][...] = 0.0\n"
+        "    return h\n"
+    )
+    path = tmp_path / "sub.py"
+    path.write_text(src)
+    result = grade_submission(path, load_course(), "depth", sandbox, student="s")
+    mlp = next(q for q in result.questions if q.name == "mlp")
+    assert mlp.score < mlp.max_score
+    assert "mlp changed its input layers in place" in mlp.summary
