@@ -93,14 +93,17 @@ def answer_sources(kind: str) -> list[tuple[list[str], str]]:
 def relulab_scores(folder: Path, student: str | None = None) -> dict[str, dict]:
     """``relulab grade`` (the real CLI) of every file in ``folder``: results.json by file stem.
 
-    The student id of each file is its stem, or ``student`` when given.
+    The student id of each file is its stem, or ``student`` when given (then the files are
+    graded one at a time: one student id means one submission).
     """
     out = folder / "graded"
-    cmd = [sys.executable, "-m", "autograder.cli", "grade", str(folder), "-a", ASSIGNMENT]
-    cmd += ["--out", str(out), "--force", "--jobs", "2"]
-    if student is not None:
-        cmd += ["--student-id", student]
-    run(cmd, cwd=folder)
+    base = [sys.executable, "-m", "autograder.cli", "grade", "-a", ASSIGNMENT, "--out", str(out)]
+    base += ["--force", "--jobs", "2"]
+    if student is None:
+        run([*base, str(folder)], cwd=folder)
+    else:
+        for path in sorted(folder.glob("*.ipynb")) + sorted(folder.glob("*.py")):
+            run([*base, str(path), "--student-id", student], cwd=folder)
     return {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/results.json"))}
 
 
