@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.cases.base import Case, Lambda
+from autograder.cases.base import Case
 from autograder.course import load_course
 from autograder.grade import QuestionResult, plan, score
 from autograder.sandbox import CallOutcome, RunResult
@@ -60,30 +60,3 @@ def grade() -> Callable[..., dict[str, QuestionResult]]:
 @pytest.fixture
 def cases_of() -> Callable[..., list]:
     return student_cases
-
-
-def same(a: Any, b: Any) -> bool:
-    """Deep equality of case data: arrays by dtype and values, Lambdas by text and bindings."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (
-            isinstance(a, np.ndarray)
-            and isinstance(b, np.ndarray)
-            and a.dtype == b.dtype
-            and np.array_equal(a, b)
-        )
-    if isinstance(a, Lambda):
-        return (
-            isinstance(b, Lambda)
-            and (a.params, a.expr) == (b.params, b.expr)
-            and same(a.bind, b.bind)
-        )
-    if isinstance(a, list | tuple):
-        return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return type(a) is type(b) and a == b
-
-
-@pytest.fixture
-def same_data() -> Callable[[Any, Any], bool]:
-    return same

@@ -1,0 +1,60 @@
+"""What every question's hidden cases must satisfy, for every assignment in course.yml.
+
+(The per-assignment test files check each construction's own edge cases and mistakes.)
+"""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+from autograder.cases import load_questions
+from autograder.course import load_course
+from autograder.grade import question_rng
+
+COURSE = load_course()
+QUESTIONS = [(a.name, q.name) for a in COURSE.assignments for q in a.questions]
+
+
+def generate(assignment: str, question: str, seed: int) -> list:
+    return load_questions(assignment)[question].generate(question_rng(seed, question))
+
+
+def fingerprint(cases: list) -> list:
+    """Exact: pickles hold every bit of every array (and a Lambda's text and bindings)."""
+    return [(c.name, pickle.dumps((c.args, c.kwargs, c.weight, c.public))) for c in cases]
+
+
+@pytest.mark.parametrize("assignment", COURSE.names)
+def test_questions_match_course_yml(assignment):
+    table = load_questions(assignment)
+    questions = COURSE.assignment(assignment).questions
+    assert list(table) == [q.name for q in questions]
+    assert all(table[q.name].function in q.functions for q in questions)
+
+
+@pytest.mark.parametrize(("assignment", "question"), QUESTIONS)
+def test_cases_are_well_formed_and_answered_by_the_reference(assignment, question):
+    qc = load_questions(assignment)[question]
+    for seed in range(3):
+        cases = generate(assignment, question, seed)
+        assert len({c.name for c in cases}) == len(cases), "case names must be unique"
+        assert any(c.public for c in cases), "a public case is needed for plots"
+        assert all(c.weight > 0 for c in cases)
+        for c in cases:
+            before = copy.deepcopy(c.args)
+            qc.expected(c)  # must not raise
+            for a, b in zip(c.args, before, strict=True):  # the reference sees copies only
+                if isinstance(a, np.ndarray):
+                    assert np.array_equal(a, b, equal_nan=True)
+
+
+@pytest.mark.parametrize(("assignment", "question"), QUESTIONS)
+def test_public_cases_are_fixed_and_random_cases_follow_the_seed(assignment, question):
+    a, a2, b = (generate(assignment, question, s) for s in (1, 1, 2))
+    assert fingerprint(a) == fingerprint(a2)
+    assert fingerprint(a) != fingerprint(b)
+    assert fingerprint([c for c in a if c.public]) == fingerprint([c for c in b if c.public])
