@@ -36,7 +36,7 @@ def student_plan(request) -> Plan:
 grade_with = functools.partial(case_support.grade_with, ASSIGNMENT)
 
 
-# ---- well-formed and seeded -------------------------------------------------------------------
+# ---- right answers (well-formed and seeded: see test_all_cases.py) ----------------------------
 
 
 def test_reference_and_tolerance_answers_score_full_without_hint(student_plan):
