@@ -7,6 +7,7 @@ with the JSON manifest stored as a uint8 array; ``read_group`` trusts nothing in
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import re
@@ -23,6 +24,12 @@ MAX_NODES = 100_000
 MAX_DEPTH = 33
 NUMERIC_KINDS = "biufc"
 CHILD_STATUSES = ("ok", "error", "missing", "bad_output")
+# Names of Python's built-in exception classes: the only error_type a child may report.
+BUILTIN_EXCEPTIONS = frozenset(
+    name
+    for name, obj in vars(builtins).items()
+    if isinstance(obj, type) and issubclass(obj, BaseException)
+)
 
 
 def pack_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -338,4 +345,8 @@ def _outcome(entry: Any, arrays: _Arrays) -> CallOutcome:
         raise Tampered("args_after holds something other than arrays")
     value = dec.value(entry.get("value")) if status == "ok" else None
     message = _text(entry.get("message", ""))
-    return CallOutcome(status, value, message, after, float(seconds))
+    error_type = entry.get("error_type", "")
+    if status != "error" or error_type not in BUILTIN_EXCEPTIONS:
+        error_type = ""  # the child's claim is checked against the grader's own builtins
+    location = _text(entry.get("location", ""), 80)
+    return CallOutcome(status, value, message, after, float(seconds), error_type, location)

@@ -71,6 +71,12 @@ class CallOutcome:
     message: str = ""
     args_after: list = field(default_factory=list)
     seconds: float = 0.0
+    # For status "error": the exception's class name when it is one of Python's built-in
+    # exceptions (checked in the grader against its own ``builtins``), else "" (a class defined
+    # by the submission or a library). Never text the submission chose.
+    error_type: str = ""
+    # Where the error was raised ("line 12 of cell 3"): the submission's layout, its own text.
+    location: str = ""
 
 
 @dataclass
@@ -80,5 +86,8 @@ class RunResult:
     outcomes: dict[str, CallOutcome]
     load_messages: list[str]
     stdout: str
-    isolation: str = ""  # "root" | "userns" | "plain" (see Sandbox)
+    isolation: str = ""  # the mode: "root" | "container" | "userns" | "plain" (see Sandbox)
+    # The isolation layers this run was made under: {"mode": str, "layers": [str, ...],
+    # "missing": [str, ...]} (a missing layer says why and what it costs). Plain JSON data.
+    isolation_info: dict = field(default_factory=dict)
     pid_namespaces: list[str] = field(default_factory=list)  # e.g. "pid:[4026532301]", per child

@@ -19,6 +19,7 @@ from __future__ import annotations
 import __future__
 
 import ast
+import builtins
 import ctypes
 import errno
 import fcntl
@@ -852,6 +853,12 @@ def _exc_text(exc: BaseException) -> str:
     return f"{name}: {_clip(text, 240)}" if text else name
 
 
+def _builtin_name(exc: BaseException) -> str:
+    """The exception's class name if the class is one of Python's built-in exceptions, else ""."""
+    cls = type(exc)
+    return cls.__name__ if getattr(builtins, cls.__name__, None) is cls else ""
+
+
 def _location(tb, where: dict[str, str]) -> str:
     found = ""
     for frame, lineno in traceback.walk_tb(tb):
@@ -1174,6 +1181,8 @@ def _run_call(call, loader: _Loader, arrays, limits, enc: _Encoder) -> dict:
         return {
             "status": "error",
             "message": _describe_call_error(exc, loader.where, limits),
+            "error_type": _builtin_name(exc),
+            "location": _location(exc.__traceback__, loader.where),
             "seconds": seconds,
         }
     seconds = time.perf_counter() - start
