@@ -23,6 +23,10 @@ class Verdict:
 
     fraction: float
     message: str = ""
+    # What a student may see for a hidden case before the due date: the grader's own words,
+    # naming no number derived from the hidden inputs or expected values and no text the
+    # submission produced. None: the grader falls back to a generic sentence for the verdict.
+    hidden_message: str | None = None
 
     @property
     def passed(self) -> bool:
