@@ -34,6 +34,10 @@ SUBMISSION_SUFFIXES = (".py", ".ipynb")
 _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
 
 
+class SandboxFailure(RuntimeError):
+    """The sandbox could not run the submission (an infrastructure failure): regrade later."""
+
+
 @dataclass
 class CaseResult:
     """How one hidden case went."""
@@ -105,6 +109,7 @@ class SubmissionResult:
     visibility: str = "after_due_date"  # of the hidden-case details (course.yml)
     sha256: str | None = None  # of the submission file as graded
     fingerprint: str | None = None  # of the grading setup, see grading_fingerprint
+    isolation: dict = field(default_factory=dict)  # the sandbox layers (RunResult.isolation_info)
 
     @property
     def score(self) -> float:
@@ -368,6 +373,9 @@ def grade_submission(
         fingerprint=fingerprint or grading_fingerprint(course, assignment),
     )
     run = sandbox.run(path, p.calls, p.limits, group_limits=p.group_limits)
+    if run.internal_error:  # the sandbox failed, not the submission: no grade to keep
+        raise SandboxFailure(run.internal_error)
+    result.isolation = dict(run.isolation_info)
     result.load_messages = list(run.load_messages)
     result.stdout = run.stdout
     result.questions = score(course, assignment, p, run)

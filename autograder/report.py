@@ -184,6 +184,7 @@ def results_json(result: SubmissionResult) -> dict:
                 "max_score": result.max_score,
                 "sha256": result.sha256,
                 "fingerprint": result.fingerprint,
+                "isolation": result.isolation,
             }
         },
     }

@@ -1,14 +1,27 @@
 """Run untrusted submissions: load a file, call its functions on given inputs, return plain data.
 
 The sandbox knows nothing about grading. Student code runs in a forked child of a warm zygote
-process, in fresh PID/mount/network/IPC namespaces as user ``nobody`` (when run as root), under
-rlimits, with a wall-clock limit enforced from outside. Only plain data (npz + JSON, no pickle)
-comes back, and it is validated in the parent.
+process, composed of the isolation layers the machine allows (namespaces, an allow-listed root
+entered with pivot_root, Landlock, its own uid, seccomp, rlimits; see _zygote), with a
+wall-clock limit enforced from outside. Only plain data (npz + JSON, no pickle) comes back, and
+it is validated in the parent. Each run says which layers it was made under.
 """
 
 from __future__ import annotations
 
-from ._sandbox import Sandbox
+from ._sandbox import REQUIREMENTS, IsolationRefused, Sandbox, SandboxUnavailable, unmet
 from ._types import ArgRef, Call, CallOutcome, Lambda, Limits, RunResult
 
-__all__ = ["ArgRef", "Call", "CallOutcome", "Lambda", "Limits", "RunResult", "Sandbox"]
+__all__ = [
+    "REQUIREMENTS",
+    "ArgRef",
+    "Call",
+    "CallOutcome",
+    "IsolationRefused",
+    "Lambda",
+    "Limits",
+    "RunResult",
+    "Sandbox",
+    "SandboxUnavailable",
+    "unmet",
+]

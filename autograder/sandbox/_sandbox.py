@@ -25,16 +25,33 @@ ZYGOTE = Path(__file__).with_name("_zygote.py")
 START_TIMEOUT_S = 60.0
 
 
+WEAKER_MODES = ("userns", "container", "plain")
+
+
+def _private_dir() -> str:
+    """A folder of the grader's own, closed to everyone else (matplotlib's font cache for the
+    zygote: never a shared /tmp folder that student code could have planted files in)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "relulab"
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(base, 0o700)
+        return str(base)
+    except OSError:
+        return tempfile.mkdtemp(prefix="relulab-cache-")
+
+
 def _child_env() -> dict[str, str]:
     """The zygote's whole environment: nothing inherited from the grader (no tokens, no paths)
     but RELULAB_SANDBOX_MODE, which can ask for a weaker isolation mode (tests, debugging)."""
     mode = os.environ.get("RELULAB_SANDBOX_MODE")
+    private = _private_dir()
     return {
-        **({"RELULAB_SANDBOX_MODE": mode} if mode in ("userns", "plain") else {}),
+        **({"RELULAB_SANDBOX_MODE": mode} if mode in WEAKER_MODES else {}),
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
-        "HOME": "/tmp",
+        "HOME": private,
+        "MPLCONFIGDIR": os.path.join(private, "matplotlib"),
         "MPLBACKEND": "Agg",
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
@@ -77,11 +94,35 @@ def read_submission(path: Path) -> bytes:
     return data
 
 
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot run here at all (the message says why, in one line)."""
+
+
+class IsolationRefused(SandboxUnavailable):
+    """The machine offers less isolation than was required (course.yml sandbox.require)."""
+
+
+# What ``require`` may name: the layers of _zygote.LAYERS, and "allow-list" (either of the two
+# ways of enforcing it).
+REQUIREMENTS = ("namespaces", "pivot_root", "landlock", "uid", "seccomp", "rlimits", "allow-list")
+
+
+def unmet(isolation: Mapping, require: Sequence[str]) -> list[str]:
+    """The requirements ``isolation`` (a RunResult.isolation_info) does not meet."""
+    layers = set(isolation.get("layers", []))
+    if layers & {"pivot_root", "landlock"}:
+        layers.add("allow-list")
+    return [r for r in require if r not in layers]
+
+
 class _Zygote:
     """One warm zygote process: numpy imported, forks one child per attempt."""
 
-    def __init__(self, slot: int = 0) -> None:
+    def __init__(self, slot: int = 0, hide: Sequence[str] = ()) -> None:
         self.slot = slot  # which worker: its children get their own uid (see _zygote.sandbox_uid)
+        self.hide = list(hide)
+        self.isolation: dict = {}
+        self.root_dir = ""
         debug = os.environ.get("RELULAB_SANDBOX_DEBUG")
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-B", str(ZYGOTE)],
@@ -96,10 +137,21 @@ class _Zygote:
         self.mode = ""
 
     def wait_ready(self) -> None:
+        assert self.proc.stdin is not None
+        try:
+            config = {"hide": self.hide, "slot": self.slot}
+            self.proc.stdin.write((json.dumps(config) + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError:
+            pass
         hello = self._read_line(START_TIMEOUT_S)
-        if not hello or not hello.get("ready"):
-            raise RuntimeError("the sandbox zygote did not start")
+        if not hello:
+            raise SandboxUnavailable("the sandbox's process did not start")
+        self.root_dir = str(hello.get("root_dir") or "")
+        if not hello.get("ready"):
+            raise SandboxUnavailable(f"the sandbox cannot run here: {hello.get('error')}")
         self.mode = hello["mode"]
+        self.isolation = hello.get("isolation") or {"mode": self.mode}
 
     def _read_line(self, timeout: float) -> dict | None:
         out = self.proc.stdout
@@ -131,6 +183,16 @@ class _Zygote:
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
                 stream.close()
+        self._remove_root_dir()
+
+    def _remove_root_dir(self) -> None:
+        """The empty folder the zygote mounted its prepared root on (in its own namespace)."""
+        if self.root_dir:
+            try:
+                os.rmdir(self.root_dir)
+            except OSError:
+                pass
+            self.root_dir = ""
 
     def close(self) -> None:
         if self.proc.stdin is not None and not self.proc.stdin.closed:
@@ -144,27 +206,46 @@ class _Zygote:
             self.kill()
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+        self._remove_root_dir()
 
 
 class Sandbox:
     """Runs submissions in isolated children of warm zygote processes.
 
-    hide: paths (folders or files) that student code must not see; each is covered by an empty
-    read-only mount in the child. Pass the grader's package folders, hidden cases and output dir.
+    Student code sees an allow-list of the file system only (the interpreter, its standard
+    library, numpy and what notebooks need; see _fsview), never the grader's files.
+    hide: paths student code must never see even if the allow-list would reach them (the grader's
+    package folders, the output folder, the submissions' folders); an allowed entry holding one
+    of them is dropped.
     workers: number of zygotes, i.e. how many run() calls can proceed at the same time.
+    require: isolation layers (REQUIREMENTS) without which no submission may be graded: raises
+    IsolationRefused. SandboxUnavailable when the sandbox cannot run here at all.
     run() is thread-safe. Use as a context manager, or call close().
     """
 
-    def __init__(self, hide: Sequence[Path] = (), workers: int = 1) -> None:
+    def __init__(
+        self, hide: Sequence[Path] = (), workers: int = 1, require: Sequence[str] = ()
+    ) -> None:
         self.hide = [str(Path(p).resolve()) for p in hide]
         self._idle: queue.Queue[_Zygote] = queue.Queue()
         self._all: list[_Zygote] = []
         self._lock = threading.Lock()
         self._closed = False
-        zygotes = [_Zygote(slot) for slot in range(max(1, workers))]
+        unknown = [r for r in require if r not in REQUIREMENTS]
+        if unknown:
+            raise ValueError(f"unknown isolation requirement(s): {', '.join(unknown)}")
+        zygotes = [_Zygote(slot, self.hide) for slot in range(max(1, workers))]
         try:
             for z in zygotes:
                 z.wait_ready()
+            missing = unmet(zygotes[0].isolation, require)
+            if missing:
+                info = zygotes[0].isolation
+                why = "; ".join(info.get("missing", [])) or "not offered here"
+                raise IsolationRefused(
+                    f"the sandbox here ({info.get('mode')} mode) lacks {', '.join(missing)}, "
+                    f"which this course requires ({why})"
+                )
         except BaseException:
             for z in zygotes:
                 z.kill()
@@ -173,6 +254,7 @@ class Sandbox:
             self._all.append(z)
             self._idle.put(z)
         self.isolation = zygotes[0].mode
+        self.isolation_info = dict(zygotes[0].isolation)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -192,7 +274,7 @@ class Sandbox:
 
     def _replace(self, dead: _Zygote) -> _Zygote:
         dead.kill()
-        fresh = _Zygote(dead.slot)
+        fresh = _Zygote(dead.slot, dead.hide)
         fresh.wait_ready()
         with self._lock:
             self._all[self._all.index(dead)] = fresh
@@ -219,7 +301,7 @@ class Sandbox:
             raise ValueError("call keys must be unique")
         groups = list(dict.fromkeys(c.group for c in calls))
         if not groups:
-            return RunResult({}, [], "", self.isolation)
+            return RunResult({}, [], "", self.isolation, self.isolation_info)
         submission = Path(submission)
         try:
             source = read_submission(submission)
@@ -235,7 +317,6 @@ class Sandbox:
             req = {
                 "dir": str(folder),
                 "submission": str(copy),
-                "hide": self.hide,
                 "limits": asdict(limits),
                 "groups": groups,
                 "group_limits": [
@@ -249,18 +330,27 @@ class Sandbox:
             try:
                 answer = zygote.request({**req, "slot": zygote.slot}, timeout)
                 if answer is None or "error" in answer or not zygote.alive():
-                    zygote = self._replace(zygote)
                     why = (answer or {}).get("error", "the sandbox stopped responding")
-                    return self._all_failed(calls, f"the sandbox failed: {why}")
+                    zygote = self._replace(zygote)
+                    return self._all_failed(calls, f"the sandbox failed: {why}", internal=True)
             finally:
                 self._idle.put(zygote)
             return self._collect(calls, groups, answer, folder)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _all_failed(self, calls: list[Call], message: str, status: str = "not_run") -> RunResult:
+    def _all_failed(
+        self, calls: list[Call], message: str, status: str = "not_run", internal: bool = False
+    ) -> RunResult:
         outcomes = {c.key: CallOutcome(status, message=message) for c in calls}
-        return RunResult(outcomes, [message], "", self.isolation)
+        return RunResult(
+            outcomes,
+            [] if internal else [message],
+            "",
+            self.isolation,
+            self.isolation_info,
+            internal_error=message if internal else "",
+        )
 
     def _collect(
         self, calls: list[Call], groups: list[str], answer: dict, folder: Path
@@ -286,7 +376,9 @@ class Sandbox:
             load_messages=list(answer.get("load_messages", [])),
             stdout=stdout,
             isolation=answer.get("mode", self.isolation),
+            isolation_info=answer.get("isolation") or self.isolation_info,
             pid_namespaces=list(answer.get("pid_namespaces", [])),
+            internal_error=str(answer.get("internal_error") or ""),
         )
 
 
@@ -296,4 +388,4 @@ def run_once(submission: Path, calls: Sequence[Call], limits: Limits | None = No
         return box.run(submission, calls, limits or Limits())
 
 
-__all__ = ["Sandbox", "run_once"]
+__all__ = ["IsolationRefused", "Sandbox", "SandboxUnavailable", "run_once", "unmet"]

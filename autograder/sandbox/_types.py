@@ -91,3 +91,6 @@ class RunResult:
     # "missing": [str, ...]} (a missing layer says why and what it costs). Plain JSON data.
     isolation_info: dict = field(default_factory=dict)
     pid_namespaces: list[str] = field(default_factory=list)  # e.g. "pid:[4026532301]", per child
+    # Not empty when the sandbox itself failed (its setup, a zygote that stopped responding):
+    # the outcomes say nothing about the submission and must not become its grade.
+    internal_error: str = ""

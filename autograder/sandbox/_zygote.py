@@ -1,18 +1,33 @@
 """The sandbox's zygote and child: the only code that ever shares a process with student code.
 
 Run as a script (``python -I _zygote.py``), never imported by the grader. It imports the standard
-library, numpy and nbformat only, so a fork of it carries no grading secrets.
+library, numpy, nbformat and the isolation layers beside it (``_fsview``, ``_landlock``,
+``_seccomp``: stdlib and ctypes only), so a fork of it carries no grading secrets.
 
 Roles:
-- zygote: one long-lived process per worker. Reads one JSON request per line on stdin, runs it and
-  answers one JSON line on stdout. It never runs student code; it forks, watches and kills.
-- helper: forked by the zygote per attempt; enters fresh namespaces (PID, mount, network, IPC),
-  forks the child and exits at once (the zygote is a child subreaper, so it inherits the child).
-- child: PID 1 of the new PID namespace. Mounts a fresh tmpfs on /tmp, hides the requested paths,
-  sets rlimits, becomes ``nobody``, loads the submission and runs the calls group by group. It
-  talks to the zygote through one pipe (length-prefixed JSON frames, npz payloads).
+- zygote: one long-lived process per worker. Its first stdin line is its configuration; it
+  decides once which isolation the machine allows (the *mode*, below) and answers "ready". Then
+  it reads one JSON request per line, runs it and answers one JSON line. It never runs student
+  code; it forks, watches and kills.
+- helper: forked by the zygote per attempt; enters the mode's namespaces (in user-namespace mode
+  as root it first becomes the sandbox user), forks the child and exits (the zygote is a child
+  subreaper, so it inherits the child).
+- child: its own file-system view, then it forks the worker and reaps until the worker ends.
+- worker: no new privileges, Landlock, rlimits, the sandbox user, no capabilities, seccomp; then
+  it loads the submission, receives the calls' inputs (only after loading: nothing the
+  submission's top-level code does can see them) and runs the calls group by group. It talks to
+  the zygote through one pipe (length-prefixed JSON frames, npz payloads).
 
-When the child dies (or is killed), the kernel kills every process left in its PID namespace.
+Modes, strongest first (each layer applies where the machine allows it; the rest is reported):
+- "root": root with namespace rights: new PID, mount, network and IPC namespaces; the child
+  pivots into a root holding only the allow-list (read-only binds, prepared once per zygote)
+  and a fresh tmpfs /tmp; the worker runs as its own unprivileged uid.
+- "userns": an unprivileged user namespace (a root grader first becomes the sandbox uid, so uid
+  0 inside is never real root) with PID, mount, network and IPC namespaces and a tmpfs /tmp.
+- "container": root without namespace rights (Docker's defaults): the worker runs as its own
+  uid in a scratch folder it owns; every process of that uid is killed after each attempt.
+- "plain": none of the above: own session, rlimits, a private scratch folder.
+Landlock (the allow-list) and a seccomp filter apply in every mode where the kernel has them.
 """
 
 from __future__ import annotations
@@ -27,18 +42,23 @@ import io
 import json
 import math
 import os
-import pwd
 import resource
 import select
+import shutil
 import signal
-import stat
 import sys
+import tempfile
 import time
 import traceback
 import types
 import warnings
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, _HERE)
+import _fsview  # noqa: E402 - the isolation layers beside this file
+import _landlock  # noqa: E402
+import _seccomp  # noqa: E402
+
 sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _HERE]
 
 import numpy as np  # noqa: E402
@@ -51,17 +71,19 @@ MAX_HEADER = 1 << 16
 MAX_MESSAGES = 20
 MAX_TEXT = 400
 BETWEEN_GROUPS_S = 2.0  # time the child may take between finishing a group and starting the next
+SETUP_S = 10.0  # the child's own setup, before any student code runs
 WORK_TMPFS = "size=64m,nr_inodes=4096,mode=1777"
 BLOCKED_PACKAGES = ("reference", "autograder")
+SANDBOX_ID_BASE = 65000  # uid = gid = 65000 + worker slot: no account, unlike nobody
+LAYERS = ("namespaces", "pivot_root", "landlock", "uid", "seccomp", "rlimits")
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
+NS_FLAGS = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 4, 38, 36
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -82,40 +104,22 @@ def _clip(text: str, n: int = MAX_TEXT) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def _nobody() -> tuple[int, int]:
-    try:
-        entry = pwd.getpwnam("nobody")
-        return entry.pw_uid, entry.pw_gid
-    except KeyError:
-        return 65534, 65534
-
-
 def sandbox_uid(slot: int) -> tuple[int, int]:
-    """(uid, gid) for the children of worker ``slot``: ``nobody`` for the first, the uids just
-    below it for the others, so that per-user limits (RLIMIT_NPROC) are not shared between
-    submissions graded at the same time."""
-    uid, gid = _nobody()
-    return uid - max(0, min(int(slot), 63)), gid
+    """(uid, gid) for the workers of zygote ``slot``: its own per slot, so that per-user limits
+    (RLIMIT_NPROC) and the kill-by-uid of container mode never reach another submission (or a
+    system service running as ``nobody``)."""
+    n = SANDBOX_ID_BASE + max(0, min(int(slot), 63))
+    return n, n
 
 
-# --------------------------------------------------------------------------- namespaces
+# --------------------------------------------------------------------------- isolation
 
 
-def _unshare(flags: int) -> bool:
-    return _libc.unshare(ctypes.c_int(flags)) == 0
-
-
-def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
-    rc = _libc.mount(
-        source.encode(),
-        target.encode(),
-        fstype.encode() if fstype else None,
-        ctypes.c_ulong(flags),
-        data.encode() if data else None,
-    )
-    if rc != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"mount {fstype or 'bind'} on {target}: {os.strerror(err)}")
+def _unshare(flags: int) -> str:
+    """ "" when ``unshare(flags)`` worked, else why not."""
+    if _libc.unshare(ctypes.c_int(flags)) == 0:
+        return ""
+    return f"unshare: {os.strerror(ctypes.get_errno())}"
 
 
 def _write_file(path: str, text: str) -> None:
@@ -123,119 +127,208 @@ def _write_file(path: str, text: str) -> None:
         f.write(text)
 
 
-def enter_namespaces() -> str:
-    """In the helper: try the isolation modes from strongest to weakest; return the mode's name.
+def _become(uid: int, gid: int) -> None:
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid:
+        raise RuntimeError("could not drop privileges")
 
-    "root": new PID, mount, network and IPC namespaces; the child will become ``nobody``.
-    "userns": an unprivileged user namespace with PID, mount and network namespaces; the child
-      stays the grader's own uid (mapped to 0 inside).
-    "plain": no namespaces; the child only gets its own session, rlimits and a private work dir.
-    """
-    base = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
-    weakest = os.environ.get("RELULAB_SANDBOX_MODE", "")  # "userns" or "plain": tests, debugging
-    if os.geteuid() == 0 and weakest not in ("userns", "plain") and _unshare(base):
-        return "root"
-    uid, gid = os.geteuid(), os.getegid()
-    if weakest != "plain" and _unshare(base | CLONE_NEWUSER):
+
+def enter_mode(mode: str, slot: int) -> str:
+    """In the helper: enter ``mode``'s namespaces; "" when done, else why not (then the helper
+    must not go on: it may be half-way)."""
+    if mode == "root":
+        return _unshare(NS_FLAGS)
+    if mode == "userns":
+        uid, gid = os.geteuid(), os.getegid()
+        if uid == 0:  # never let uid 0 inside map to real root
+            uid, gid = sandbox_uid(slot)
+            try:
+                _become(uid, gid)
+            except (OSError, RuntimeError) as exc:
+                return f"setuid: {exc}"
+            _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # so that it may write its own uid_map
+        why = _unshare(NS_FLAGS | CLONE_NEWUSER)
+        if why:
+            return why
         try:
             _write_file("/proc/self/setgroups", "deny")
             _write_file("/proc/self/uid_map", f"0 {uid} 1")
             _write_file("/proc/self/gid_map", f"0 {gid} 1")
-            return "userns"
-        except OSError:
-            os._exit(71)  # half-entered namespaces: do not go on
-    return "plain"
+        except OSError as exc:
+            return f"user namespace maps: {exc.strerror}"
+    return ""
 
 
-def _closed_ancestor(path: str) -> str | None:
-    """The highest ancestor of ``path`` that other users cannot enter (mode without o+x)."""
-    current = ""
-    for part in path.strip("/").split("/"):
-        current += "/" + part
+def _in_fork(fn) -> str:
+    """Run ``fn()`` (returning "" or why not) in a throw-away child; its answer."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
         try:
-            st = os.stat(current)
-        except OSError:
-            return None
-        if stat.S_ISDIR(st.st_mode) and not st.st_mode & 0o001:
-            return current if current != path else None
-    return None
+            os.close(r)
+            answer = fn()
+        except BaseException as exc:  # noqa: BLE001
+            answer = f"{type(exc).__name__}: {exc}"
+        try:
+            os.write(w, (answer or "ok").encode()[:2000])
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.waitpid(pid, 0)
+    text = os.read(r, 4000).decode(errors="replace")
+    os.close(r)
+    return "" if text == "ok" else (text or "the probe died")
 
 
-def _expose(paths: list[str]) -> None:
-    """Make the interpreter's own folders reachable for ``nobody``.
+def _probe_userns(slot: int) -> str:
+    def attempt() -> str:
+        why = enter_mode("userns", slot)
+        if why:
+            return why
+        if _libc.mount(b"tmpfs", b"/tmp", b"tmpfs", ctypes.c_ulong(6), b"size=1m") != 0:
+            return f"mount tmpfs in the user namespace: {os.strerror(ctypes.get_errno())}"
+        return ""
 
-    When Python lives under a folder closed to other users (pyenv in /root, say), that folder is
-    covered by an empty tmpfs in which only the needed folders are bound back, read-only. The rest
-    of the closed folder stays invisible.
-    """
-    plan: dict[str, list[str]] = {}
-    for path in sorted({os.path.realpath(p) for p in paths if os.path.isdir(p)}, key=len):
-        top = _closed_ancestor(path)
-        if top is None:
-            continue
-        done = plan.setdefault(top, [])
-        if not any(path == d or path.startswith(d + "/") for d in done):
-            done.append(path)
-    for top, subs in plan.items():
-        fds = [(sub, os.open(sub, os.O_PATH | os.O_DIRECTORY)) for sub in subs]
-        _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
-        for sub, fd in fds:
-            os.makedirs(sub, mode=0o755, exist_ok=True)
-            _mount(f"/proc/self/fd/{fd}", sub, None, MS_BIND | MS_REC, None)
-            _mount("none", sub, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
-            os.close(fd)
-        _mount("none", top, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+    return _in_fork(attempt)
 
 
-def _python_dirs(hide: list[str]) -> list[str]:
-    """The folders the interpreter imports from, except hidden ones (an editable install puts
-    the grader's checkout itself on sys.path)."""
-    dirs = {
-        os.path.realpath(p) for p in [*sys.path, os.path.join(sys.base_prefix, "lib"), sys.prefix]
-    }
-    return sorted(d for d in dirs if os.path.isdir(d) and d not in hide)
+def _probe_setuid(slot: int) -> str:
+    return _in_fork(lambda: _become(*sandbox_uid(slot)) or "")
 
 
-def _cover(target: str, options: str, keep: list[str], readonly: bool) -> None:
-    """Mount a fresh tmpfs on ``target``, then bind the folders of ``keep`` that lie under it
-    back in, read-only: a virtual environment inside a hidden checkout or under /tmp must stay
-    importable. ``readonly`` makes the tmpfs itself read-only afterwards."""
-    inside = [d for d in keep if d.startswith(target + "/")]
-    fds = [(d, os.open(d, os.O_PATH | os.O_DIRECTORY)) for d in inside]
-    _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
-    for d, fd in fds:
-        os.makedirs(d, mode=0o755, exist_ok=True)
-        _mount(f"/proc/self/fd/{fd}", d, None, MS_BIND | MS_REC, None)
-        _mount("none", d, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
-        os.close(fd)
-    if readonly:
-        _mount("none", target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, options)
+def _probe_seccomp() -> str:
+    def attempt() -> str:
+        _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        _seccomp.install()
+        return ""
+
+    return _in_fork(attempt)
 
 
-def _setup_mounts(hide: list[str], expose: bool) -> None:
-    """In the child, only inside its own mount namespace (the caller checked the mode)."""
-    _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
-    try:
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
-    except OSError:
-        # Some containers refuse a second proc mount. Then hide the outer one instead.
-        _mount("tmpfs", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=555")
-    keep = _python_dirs(hide)
-    if expose:
-        _expose(keep)
-    # Innermost first: covering an outer folder binds the interpreter's folders back with their
-    # sub-mounts, so a hidden folder inside them (an installed grader package) stays covered.
-    for path in sorted(set(hide), key=len, reverse=True):
-        if path == "/":
-            continue  # never cover the root
-        if os.path.isdir(path):
-            _cover(path, "size=64k,mode=755", keep, readonly=True)
-        elif os.path.exists(path):
-            _mount("/dev/null", path, None, MS_BIND, None)
-    _cover("/tmp", WORK_TMPFS, keep, readonly=False)
-    for path in ("/dev/shm", "/var/tmp", "/run/shm", "/run/lock"):
-        if os.path.isdir(path) and not os.path.islink(path):
-            _cover(path, "size=1m,nr_inodes=64,mode=1777", keep, readonly=False)
+class Setup:
+    """What the zygote decided at start; every child of this zygote gets the same."""
+
+    def __init__(self, config: dict) -> None:
+        self.slot = int(config.get("slot", 0))
+        self.uid, self.gid = sandbox_uid(self.slot)
+        self.view = _fsview.python_view(config.get("hide", []))
+        self.mode, missing = self._choose_mode(os.environ.get("RELULAB_SANDBOX_MODE", ""))
+        self.missing = missing
+        self.layers = ["rlimits"]
+        if self.mode in ("root", "userns"):
+            self.layers.append("namespaces")
+        if self.mode == "root":
+            self.layers.append("pivot_root")
+        self.landlock = _landlock.abi()
+        if self.landlock:
+            self.layers.append("landlock")
+        else:
+            enforced = "the mount view" if self.mode == "root" else "file permissions"
+            self.missing.append(
+                f"landlock: {_landlock.why_unavailable()}: the allow-list is enforced by "
+                f"{enforced} only"
+            )
+        self.separate_uid = os.geteuid() == 0 and self.mode in ("root", "userns", "container")
+        if self.separate_uid:
+            self.layers.append("uid")
+        else:
+            why = "the grader is not root" if os.geteuid() else f"{self.mode} mode"
+            self.missing.append(
+                f"uid: {why}; student code runs as the grader's own user (uid {os.geteuid()})"
+            )
+            self.uid, self.gid = os.geteuid(), os.getegid()
+        why = _probe_seccomp()
+        if why:
+            self.missing.append(f"seccomp: {why}")
+        else:
+            self.layers.append("seccomp")
+        self.layers = [name for name in LAYERS if name in self.layers]
+        self.root_dir = ""
+        self.grants: list[tuple[int, int]] = []
+        self.error = self._check()
+        if not self.error and self.landlock:
+            read_only, writable, list_only = self.view.landlock_rules()
+            self.grants = _landlock.grants(read_only, writable, list_only, self.landlock)
+        if not self.error and self.mode == "root":
+            self.error = self._prepare_root()
+
+    def _choose_mode(self, forced: str) -> tuple[str, list[str]]:
+        order = ["root", "userns", "container", "plain"]
+        if forced in order:
+            order = order[order.index(forced) :]  # tests and debugging may ask for less
+        missing = []
+        root = os.geteuid() == 0
+        if "root" in order and root:
+            why = _in_fork(lambda: _unshare(NS_FLAGS))
+            if not why:
+                return "root", missing
+            missing.append(f"pivot_root: needs namespace rights ({why}); no mount view")
+        if "userns" in order:
+            why = _probe_userns(self.slot)
+            if not why:
+                return "userns", missing
+            missing.append(
+                f"namespaces: refused here ({why}); processes are tracked by session"
+                + (" and uid" if root else "")
+            )
+        if "container" in order and root:
+            why = _probe_setuid(self.slot)
+            if not why:
+                return "container", missing
+            missing.append(f"uid: cannot become the sandbox user ({why})")
+        return "plain", missing
+
+    def _check(self) -> str:
+        """Why the sandbox must not start here, or ""."""
+        if not self.separate_uid or self.mode == "root":
+            return ""  # root mode: the child sees read-only binds only
+        closed = self.view.closed_ancestors()
+        if closed:
+            return (
+                f"the interpreter's folders lie under {closed[0]}, which other users cannot "
+                "enter: the sandbox user could not import the standard library. Install "
+                "Python and the virtual environment where other users can read them "
+                "(e.g. /usr or /opt)"
+            )
+        found = _fsview.writable_by(self.view, self.uid, self.gid)
+        if found:
+            return (
+                f"{found} is writable by the sandbox user (uid {self.uid}): student code could "
+                "plant code that the grader runs. Make the interpreter, its standard library "
+                "and site-packages owned by root and not writable by others"
+            )
+        return ""
+
+    def _prepare_root(self) -> str:
+        """Root mode: build the allow-listed root once, in a mount namespace of the zygote's
+        own (children copy it and only add their /tmp). "" or why it failed."""
+        why = _unshare(CLONE_NEWNS)
+        if why:
+            return why
+        self.root_dir = tempfile.mkdtemp(prefix="relulab-root-")
+        try:
+            _fsview.prepare_root(self.view, self.root_dir)
+        except OSError as exc:
+            return f"could not build the sandbox's root: {exc}"
+        return ""
+
+    def info(self) -> dict:
+        details: dict = {}
+        if "uid" in self.layers:
+            details["uid"] = self.uid
+        if self.landlock:
+            details["landlock_abi"] = self.landlock
+        return {
+            "mode": self.mode,
+            "layers": list(self.layers),
+            "details": details,
+            "missing": list(self.missing),
+        }
+
+
+SETUP: Setup | None = None
 
 
 # --------------------------------------------------------------------------- zygote
@@ -244,53 +337,63 @@ def _setup_mounts(hide: list[str], expose: bool) -> None:
 class Attempt:
     """The zygote's view of one child: pipes, deadlines and what the child reported."""
 
-    def __init__(self, pid: int, msg_r: int, out_r: int) -> None:
+    def __init__(self, pid: int, msg_r: int, out_r: int, in_w: int, status_r: int) -> None:
         self.pid = pid
         self.msg_r = msg_r
         self.out_r = out_r
+        self.in_w = in_w  # the calls' inputs go here once the submission has loaded
+        self.status_r = status_r  # the child writes the worker's wait status here
         self.buf = bytearray()
-        self.phase = "load"  # load -> between -> group -> between -> ... -> finished
+        self.phase = "setup"  # setup -> load -> between -> group -> between -> ... -> finished
         self.current: int | None = None
         self.deadline = 0.0
         self.violation = ""
-        self.status_r = -1  # the init process writes the worker's wait status here
+        self.scratch = ""  # container and plain modes: the worker's own folder
 
 
-def _spawn(req: dict, groups: list[int]) -> tuple[Attempt | None, str]:
+def _spawn(req: dict, groups: list[int]) -> Attempt | None:
+    setup = SETUP
     msg_r, msg_w = os.pipe()
     out_r, out_w = os.pipe()
     pid_r, pid_w = os.pipe()
     st_r, st_w = os.pipe()
+    in_r, in_w = os.pipe()
+    sub_fd = os.open(req["submission"], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    scratch = ""
+    if setup.mode in ("container", "plain"):
+        scratch = tempfile.mkdtemp(prefix="relulab-work-")
+        if setup.separate_uid:
+            os.chown(scratch, setup.uid, setup.gid)
     sys.stdout.flush()
     sys.stderr.flush()
     helper = os.fork()
     if helper == 0:  # helper
         try:
-            os.close(msg_r)
-            os.close(out_r)
-            os.close(pid_r)
-            os.close(st_r)
-            mode = enter_namespaces()
+            for fd in (msg_r, out_r, pid_r, st_r, in_w):
+                os.close(fd)
+            if enter_mode(setup.mode, setup.slot):
+                os._exit(71)  # half-entered namespaces: do not go on
             child = os.fork()
             if child == 0:
                 os.close(pid_w)
-                child_main(mode, msg_w, out_w, st_w, req, groups)  # never returns
-            os.write(pid_w, f"{child} {mode}".encode())
+                child_main(msg_w, out_w, st_w, in_r, sub_fd, scratch, req, groups)  # no return
+            os.write(pid_w, str(child).encode())
         finally:
             os._exit(0)
-    for fd in (msg_w, out_w, pid_w, st_w):
+    for fd in (msg_w, out_w, pid_w, st_w, in_r, sub_fd):
         os.close(fd)
     os.waitpid(helper, 0)
     text = os.read(pid_r, 100).decode()
     os.close(pid_r)
     if not text:
-        for fd in (msg_r, out_r, st_r):
+        for fd in (msg_r, out_r, st_r, in_w):
             os.close(fd)
-        return None, ""
-    pid_text, mode = text.split()
-    att = Attempt(int(pid_text), msg_r, out_r)
-    att.status_r = st_r
-    return att, mode
+        _clean_scratch(scratch)
+        return None
+    os.set_blocking(in_w, False)
+    att = Attempt(int(text), msg_r, out_r, in_w, st_r)
+    att.scratch = scratch
+    return att
 
 
 def _frames(att: Attempt, budget: int):
@@ -338,6 +441,63 @@ def _describe_death(status: int) -> tuple[str, str]:
     return "crashed", f"the process exited with status {code} (os._exit or a similar hard exit)"
 
 
+class _Inputs:
+    """The calls' inputs, streamed from the request folder into the worker's input pipe by
+    the kernel (sendfile): they never pass through this process's memory, so no later child
+    forked from it can find them."""
+
+    def __init__(self, folder: str) -> None:
+        self.files = [os.path.join(folder, "calls.json"), os.path.join(folder, "inputs.npz")]
+        sizes = [os.path.getsize(f) for f in self.files]
+        self.header = b"".join(n.to_bytes(8, "big") for n in sizes)
+        self.fd = -1
+        self.index = -1  # -1: the header, then each file in turn
+        self.offset = 0
+
+    def pump(self, out: int) -> bool:
+        """Write what the pipe takes now; True when everything is written."""
+        try:
+            while True:
+                if self.index == -1:
+                    n = os.write(out, self.header[self.offset :])
+                    self.offset += n
+                    if self.offset < len(self.header):
+                        return False
+                    self._next()
+                    continue
+                if self.index >= len(self.files):
+                    return True
+                n = os.sendfile(out, self.fd, self.offset, 1 << 20)
+                if n == 0:
+                    self._next()
+                    continue
+                self.offset += n
+        except BlockingIOError:
+            return False
+
+    def _next(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        self.index += 1
+        self.offset = 0
+        if self.index < len(self.files):
+            self.fd = os.open(self.files[self.index], os.O_RDONLY | os.O_CLOEXEC)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _save_group(req: dict, att: Attempt, payload: bytes, results: dict) -> None:
+    path = os.path.join(req["dir"], f"g{att.current}.npz")
+    with open(path, "wb") as f:
+        f.write(payload)
+    results[att.current] = {"status": "done", "file": path}
+    att.phase, att.current = "between", None
+
+
 def run_request(req: dict) -> dict:
     """Run every group of a request, in as many fresh children as needed."""
     if req["submission"].endswith(".ipynb"):
@@ -348,17 +508,13 @@ def run_request(req: dict) -> dict:
     load_messages: list[str] | None = None
     stdout = bytearray()
     budget = MAX_RESULT_BYTES
-    mode = ""
     namespaces: list[str] = []
+    internal = ""  # an infrastructure failure: the grade must be made again, not kept
     while len(results) < n_groups:
         todo = [g for g in range(n_groups) if g not in results]
-        att, mode = _spawn(req, todo)
+        att = _spawn(req, todo)
         if att is None:
-            for g in todo:
-                results[g] = {
-                    "status": "not_run",
-                    "message": "the sandbox could not start a process",
-                }
+            internal = "the sandbox could not start a process"
             break
         try:  # which PID namespace the child got (tests check that nothing survives in it)
             namespaces.append(os.readlink(f"/proc/{att.pid}/ns/pid"))
@@ -366,18 +522,24 @@ def run_request(req: dict) -> dict:
             pass
         blame: tuple[str, str] | None = None  # status, message for the group that failed
         killed = False
-        start = time.monotonic()
-        att.deadline = start + limits["load_s"]
+        att.deadline = time.monotonic() + SETUP_S
         watch = [att.msg_r, att.out_r]
         pidfd = os.pidfd_open(att.pid)
         watch.append(pidfd)
+        inputs: _Inputs | None = None
         exited = False
         while not exited:
             wait = att.deadline - time.monotonic()
             if wait <= 0:
                 killed = True
                 break
-            ready, _, _ = select.select(watch, [], [], wait)
+            sending = [att.in_w] if inputs is not None else []
+            ready, writable, _ = select.select(watch, sending, [], wait)
+            if writable and inputs is not None and inputs.pump(att.in_w):
+                inputs.close()
+                inputs = None
+                os.close(att.in_w)
+                att.in_w = -1
             if att.out_r in ready:
                 chunk = os.read(att.out_r, 1 << 16)
                 if not chunk:
@@ -391,16 +553,28 @@ def run_request(req: dict) -> dict:
                 att.buf += chunk
                 for header, payload in _frames(att, budget):
                     kind = header.get("m")
-                    if kind == "fatal":
-                        att.violation = "setup: " + _clip(str(header.get("message")))
+                    if kind == "fatal" and att.phase == "setup":
+                        internal = "the sandbox could not isolate the submission: " + _clip(
+                            str(header.get("message"))
+                        )
                         att.phase = "fatal"
                         break
-                    if kind == "loaded" and att.phase == "load":
+                    if kind == "ready" and att.phase == "setup":
+                        att.phase = "load"
+                        att.deadline = time.monotonic() + limits["load_s"]
+                    elif kind == "loaded" and att.phase == "load":
                         msgs = header.get("messages")
                         if load_messages is None and isinstance(msgs, list):
                             load_messages = [_clip(str(m)) for m in msgs[:MAX_MESSAGES]]
                         att.phase = "between"
                         att.deadline = time.monotonic() + BETWEEN_GROUPS_S
+                        if att.in_w >= 0 and inputs is None:
+                            inputs = _Inputs(req["dir"])
+                            if inputs.pump(att.in_w):
+                                inputs.close()
+                                inputs = None
+                                os.close(att.in_w)
+                                att.in_w = -1
                     elif (
                         kind == "start"
                         and att.phase == "between"
@@ -409,18 +583,14 @@ def run_request(req: dict) -> dict:
                         att.phase, att.current = "group", header["g"]
                         att.deadline = time.monotonic() + _group_limit(req, att.current, "wall_s")
                     elif kind == "done" and att.phase == "group" and header.get("g") == att.current:
-                        path = os.path.join(req["dir"], f"g{att.current}.npz")
-                        with open(path, "wb") as f:
-                            f.write(payload)
                         budget -= len(payload)
-                        results[att.current] = {"status": "done", "file": path}
-                        att.phase, att.current = "between", None
+                        _save_group(req, att, payload, results)
                         att.deadline = time.monotonic() + BETWEEN_GROUPS_S
                         if len(results) == n_groups:
                             att.phase = "finished"
                     else:
                         att.violation = "an unexpected message on the sandbox's result channel"
-                if att.violation or att.phase == "finished":
+                if att.violation or att.phase in ("finished", "fatal"):
                     break
             if pidfd in ready:
                 exited = True
@@ -432,28 +602,24 @@ def run_request(req: dict) -> dict:
                 for header, payload in _frames(att, budget):
                     if header.get("m") == "done" and att.phase == "group":
                         if header.get("g") == att.current:
-                            path = os.path.join(req["dir"], f"g{att.current}.npz")
-                            with open(path, "wb") as f:
-                                f.write(payload)
-                            results[att.current] = {"status": "done", "file": path}
-                            att.phase, att.current = "between", None
+                            _save_group(req, att, payload, results)
                             if len(results) == n_groups:
                                 att.phase = "finished"
         # Everything below runs with the child either dead or about to be killed.
-        if att.phase != "finished":
-            try:
-                os.kill(att.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        else:
+        if inputs is not None:
+            inputs.close()
+        try:
             os.kill(att.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         _, status = os.waitpid(att.pid, 0)
-        if _readable(att.status_r):  # the worker's own status, reported by the init process
+        if _readable(att.status_r):  # the worker's own status, reported by the child
             text = os.read(att.status_r, 32).decode()
             status = int(text) if text.isdigit() else status
-        os.close(att.status_r)
-        os.close(pidfd)
-        _reap_orphans(att.pid, mode)
+        for fd in (att.status_r, pidfd, att.in_w):
+            if fd >= 0:
+                os.close(fd)
+        _reap_orphans(att.pid)
         while len(stdout) < STDOUT_KEEP and _readable(att.out_r):
             chunk = os.read(att.out_r, 1 << 16)
             if not chunk:
@@ -461,11 +627,13 @@ def run_request(req: dict) -> dict:
             stdout += chunk[: STDOUT_KEEP - len(stdout)]
         os.close(att.msg_r)
         os.close(att.out_r)
+        _clean_scratch(att.scratch)
         if att.phase == "finished":
             break
-        if att.phase == "fatal":
-            for g in todo:
-                results.setdefault(g, {"status": "not_run", "message": att.violation})
+        if att.phase in ("fatal", "setup"):
+            # Our own setup failed or died before any student code ran: not the student's
+            # doing, so no result is kept (the grade is made again on the next run).
+            internal = internal or "the sandbox's process died while isolating the submission"
             break
         if att.violation:
             blame = ("bad_output", "the submission interfered with the sandbox: " + att.violation)
@@ -498,12 +666,16 @@ def run_request(req: dict) -> dict:
             else f"{blame[1]} while running this question"
         )
         results[victim] = {"status": blame[0], "message": message}
+    if internal:
+        results = {g: {"status": "not_run", "message": internal} for g in range(n_groups)}
     return {
         "groups": [results[g] for g in range(n_groups)],
         "load_messages": load_messages or [],
         "stdout": stdout.decode("utf-8", "replace"),
-        "mode": mode,
-        "pid_namespaces": namespaces if mode != "plain" else [],
+        "mode": SETUP.mode,
+        "isolation": SETUP.info(),
+        "pid_namespaces": namespaces if SETUP.mode in ("root", "userns") else [],
+        "internal_error": internal,
     }
 
 
@@ -511,19 +683,80 @@ def _readable(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 
 
-def _reap_orphans(child: int, mode: str) -> None:
-    """Kill and reap every process that was reparented to the zygote (it is a subreaper).
+def _clean_scratch(path: str) -> None:
+    if path:
+        shutil.rmtree(path, ignore_errors=True)  # fd-based: links inside are not followed
 
-    In the namespace modes the kernel has already killed the child's whole PID namespace; in the
-    plain mode this catches double-forked daemons (their session is killed too).
-    """
-    if mode != "plain":
-        while True:  # nothing but stray zombies can be left; collect them
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    return
-            except ChildProcessError:
+
+def _reap() -> None:
+    """Collect every zombie child the zygote has (it is a subreaper)."""
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
                 return
+        except ChildProcessError:
+            return
+
+
+def _uid_processes(uid: int) -> list[int]:
+    """Live processes whose real uid is ``uid`` (zombies excluded)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                text = f.read()
+        except OSError:
+            continue
+        state = uid_line = ""
+        for line in text.splitlines():
+            if line.startswith("State:"):
+                state = line.split()[1]
+            elif line.startswith("Uid:"):
+                uid_line = line.split()[1]
+                break
+        if uid_line == str(uid) and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def _kill_uid(uid: int) -> None:
+    """Kill every process of ``uid``: a helper that becomes ``uid`` sends SIGKILL to all it
+    may signal (exactly that uid's processes), until none is left."""
+    for _ in range(100):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setgid(uid)
+                os.setuid(uid)
+                for _ in range(20):
+                    try:
+                        os.kill(-1, signal.SIGKILL)
+                    except ProcessLookupError:
+                        break
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        _reap()
+        if not _uid_processes(uid):
+            return
+
+
+def _reap_orphans(child: int) -> None:
+    """Kill and reap every process the attempt left behind.
+
+    In the namespace modes the kernel has already killed the child's whole PID namespace; in
+    container mode every process of the sandbox uid is killed; in the plain mode this catches
+    double-forked daemons reparented to the zygote (their session is killed too).
+    """
+    mode = SETUP.mode
+    if mode in ("root", "userns"):
+        _reap()  # nothing but stray zombies can be left
+        return
+    if mode == "container":
+        _kill_uid(SETUP.uid)
+        return
     try:
         os.killpg(child, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -557,30 +790,13 @@ def _reap_orphans(child: int, mode: str) -> None:
             return
 
 
-def _probe() -> str:
-    """Which isolation mode a child would get here (forks a helper once)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            os.write(w, enter_namespaces().encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    os.waitpid(pid, 0)
-    mode = os.read(r, 100).decode() or "plain"
-    os.close(r)
-    return mode
-
-
 def _warm_notebook_libraries() -> None:
     """Import nbformat (filling its schema cache) and matplotlib once, so every later child
     has them: about 1 s and 0.4 s that every notebook would otherwise pay again.
 
     Done on the first notebook rather than at start: a batch of .py submissions never needs
     them. matplotlib is warmed because notebooks nearly always plot; its font cache lives in
-    the zygote's HOME (/tmp of the host), built once per machine.
+    the zygote's MPLCONFIGDIR (the grader's own, closed to the sandbox user).
     """
     global nbformat
     if nbformat is not None:
@@ -605,13 +821,23 @@ def _warm_notebook_libraries() -> None:
 
 
 def zygote_main() -> None:
+    global SETUP
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     reply = os.fdopen(os.dup(1), "w")
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)  # a stray print in the zygote can never reach the parent's channel
     os.close(devnull)
-    reply.write(json.dumps({"ready": True, "mode": _probe(), "pid": os.getpid()}) + "\n")
+    config = json.loads(sys.stdin.readline() or "{}")
+    try:
+        SETUP = Setup(config)
+        hello = {"ready": not SETUP.error, "error": SETUP.error, "root_dir": SETUP.root_dir}
+        hello.update(mode=SETUP.mode, isolation=SETUP.info(), pid=os.getpid())
+    except Exception as exc:  # a bug here must not hang the parent
+        hello = {"ready": False, "error": f"{type(exc).__name__}: {exc}"}
+    reply.write(json.dumps(hello) + "\n")
     reply.flush()
+    if not hello["ready"]:
+        return
     for line in sys.stdin:
         req = json.loads(line)
         try:
@@ -649,27 +875,32 @@ class _BlockGrader:
         return None
 
 
-def _move_fds(msg_w: int, out_w: int, status_w: int) -> int:
-    """fd 0 = /dev/null, 1 and 2 = output pipe, 3 = message pipe, 4 = status pipe; no others."""
-    msg = fcntl.fcntl(msg_w, fcntl.F_DUPFD, 10)
-    out = fcntl.fcntl(out_w, fcntl.F_DUPFD, 10)
-    st = fcntl.fcntl(status_w, fcntl.F_DUPFD, 10)
+FD_MSG, FD_STATUS, FD_INPUTS, FD_SUBMISSION, FD_RULESET = 3, 4, 5, 6, 7
+
+
+def _move_fds(fds: dict[int, int]) -> None:
+    """fd 0 = /dev/null, 1 and 2 = the output pipe, then ``fds`` (target: current); no others."""
+    moved = {target: fcntl.fcntl(fd, fcntl.F_DUPFD, 20) for target, fd in fds.items() if fd >= 0}
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    os.dup2(msg, 3)
-    os.dup2(st, 4)
-    os.closerange(5, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
-    return 3
+    for target, fd in moved.items():
+        os.dup2(fd, target, inheritable=False)
+    for target, fd in fds.items():
+        if fd < 0:  # not given: make sure nothing inherited sits at that number
+            try:
+                os.close(target)
+            except OSError:
+                pass
+    os.closerange(max(fds) + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
 
 def _init_process(worker: int) -> None:
-    """PID 1 of the namespace: reap everything until the worker ends, report its status, exit.
+    """Reap everything until the worker ends, report its status, exit.
 
-    The worker is not PID 1 itself because the kernel does not deliver default-action signals
-    (SIGXCPU of the CPU limit, for one) to a namespace's init. When this process exits, the kernel
-    kills whatever is left in the namespace.
+    In the namespace modes this is PID 1 of the namespace; the worker is not PID 1 itself
+    because the kernel does not deliver default-action signals (SIGXCPU of the CPU limit, for
+    one) to a namespace's init. When this process exits, the kernel kills whatever is left in
+    the namespace.
     """
     while True:
         try:
@@ -677,33 +908,71 @@ def _init_process(worker: int) -> None:
         except ChildProcessError:
             os._exit(0)
         if pid == worker:
-            os.write(4, str(status).encode())
+            os.write(FD_STATUS, str(status).encode())
             os._exit(0)
 
 
-def child_main(mode: str, msg_w: int, out_w: int, status_w: int, req: dict, groups: list[int]):
+def _read_exactly(fd: int, n: int) -> bytes:
+    parts, got = [], 0
+    while got < n:
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            raise EOFError("the inputs ended early")
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def _scratch_rule(ruleset: int, path: str) -> None:
+    if ruleset < 0:
+        return
+    fd = os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        _landlock.add_rule(ruleset, fd, _landlock.write_rights(SETUP.landlock, True))
+    finally:
+        os.close(fd)
+
+
+def child_main(msg_w, out_w, status_w, in_r, sub_fd, scratch, req: dict, groups: list[int]):
+    setup = SETUP
     chan = None
     try:
-        fd = _move_fds(msg_w, out_w, status_w)
-        chan = _Channel(fd)
+        ruleset = -1
+        if setup.landlock:  # from the grants the zygote opened once (then closed here)
+            ruleset, _ = _landlock.ruleset(setup.landlock, setup.grants)
+        _move_fds(
+            {
+                1: out_w,
+                FD_MSG: msg_w,
+                FD_STATUS: status_w,
+                FD_INPUTS: in_r,
+                FD_SUBMISSION: sub_fd,
+                FD_RULESET: ruleset,
+            }
+        )
+        os.dup2(1, 2)
+        ruleset = FD_RULESET if ruleset >= 0 else -1
+        chan = _Channel(FD_MSG)
         sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
         sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
         sys.stdin = open(0, closefd=False)
         limits = req["limits"]
         # Everything the child needs from outside is read now, before anything is hidden.
-        with open(os.path.join(req["dir"], "calls.json")) as f:
-            spec = json.load(f)
-        with np.load(os.path.join(req["dir"], "inputs.npz"), allow_pickle=False) as z:
-            arrays = _unpack(z["blob"], json.loads(z["table"].tobytes()))
-        with open(req["submission"], "rb") as f:
+        with os.fdopen(FD_SUBMISSION, "rb") as f:
             source = f.read(16 << 20)
-        if mode == "plain":
-            os.setsid()
-            work = os.path.join(req["dir"], "work")
-            os.mkdir(work, 0o700)
-        else:
-            _setup_mounts([os.path.realpath(p) for p in req["hide"]], expose=mode == "root")
+        with open("/proc/self/statm") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        if setup.mode == "root":
+            _fsview.enter_root(setup.root_dir, WORK_TMPFS, lambda tmp: _scratch_rule(ruleset, tmp))
             work = "/tmp"
+        elif setup.mode == "userns":
+            _fsview.private_tmp(WORK_TMPFS)
+            work = "/tmp"
+            _scratch_rule(ruleset, work)
+        else:
+            os.setsid()
+            work = scratch
+            _scratch_rule(ruleset, work)
         os.chdir(work)
         os.environ["HOME"] = work
         os.environ["MPLCONFIGDIR"] = os.path.join(work, ".matplotlib")
@@ -713,25 +982,26 @@ def child_main(mode: str, msg_w: int, out_w: int, status_w: int, req: dict, grou
         worker = os.fork()
         if worker != 0:
             _init_process(worker)  # never returns
-        os.close(4)
+        os.close(FD_STATUS)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails, it does not kill
         for sig in (signal.SIGXCPU, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
             signal.signal(sig, signal.SIG_DFL)  # ignored dispositions survive exec: undo them
-        _set_limits(req, groups)
-        _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        _drop_bounding_set()  # needs CAP_SETPCAP: before the switch to nobody
-        if mode == "root":
-            uid, gid = sandbox_uid(req.get("slot", 0))
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-            if os.getuid() != uid or os.geteuid() != uid:
-                raise RuntimeError("could not drop privileges")
+        if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+        if ruleset >= 0:
+            _landlock.enforce(ruleset)
+        _set_limits(req, groups, mapped)
+        _drop_bounding_set()  # needs CAP_SETPCAP: before the switch of user
+        if setup.separate_uid and setup.mode in ("root", "container"):
+            _become(setup.uid, setup.gid)
         _clear_capabilities()
+        if "seccomp" in setup.layers:
+            _seccomp.install()
         for name in list(sys.modules):
             if name.split(".")[0] in BLOCKED_PACKAGES:
                 del sys.modules[name]
         sys.meta_path.insert(0, _BlockGrader())
+        chan.send({"m": "ready"})
     except BaseException as exc:
         if chan is not None:
             try:
@@ -740,7 +1010,7 @@ def child_main(mode: str, msg_w: int, out_w: int, status_w: int, req: dict, grou
                 pass
         os._exit(70)
     try:
-        _run_child(chan, spec, arrays, source, req, groups, limits)
+        _run_child(chan, source, req, groups, limits)
     finally:
         os._exit(0)
 
@@ -759,8 +1029,8 @@ def _drop_bounding_set() -> None:
 def _clear_capabilities() -> None:
     """Empty the effective, permitted and inheritable sets.
 
-    As ``nobody`` (root mode) they are empty already; in user-namespace mode the child is uid 0
-    of its own namespace and could otherwise unmount the covers over hidden folders.
+    As the sandbox user they are empty already; in user-namespace mode the worker is uid 0 of
+    its own namespace and could otherwise unmount or remount what its view is made of.
     """
     header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
     data = (ctypes.c_uint32 * 6)()  # two zeroed __user_cap_data_struct
@@ -776,10 +1046,9 @@ def _group_limit(req: dict, g: int, name: str) -> float:
     return float(req["limits"][name])
 
 
-def _set_limits(req: dict, groups: list[int]) -> None:
+def _set_limits(req: dict, groups: list[int], mapped: int) -> None:
+    """rlimits; ``mapped``: the bytes already mapped (read from /proc before it was hidden)."""
     limits = req["limits"]
-    with open("/proc/self/statm") as f:
-        mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     address_space = mapped + (int(limits["memory_mb"]) << 20)
     total_cpu = math.ceil(limits["load_s"] + sum(_group_limit(req, g, "cpu_s") for g in groups)) + 2
     rl = resource
@@ -1194,7 +1463,18 @@ def _run_call(call, loader: _Loader, arrays, limits, enc: _Encoder) -> dict:
     return {"status": "ok", "value": node, "seconds": seconds, "after": after}
 
 
-def _run_child(chan, spec, arrays, source, req, groups, limits) -> None:
+def _receive_inputs() -> tuple[dict, dict]:
+    """The calls (JSON) and their arrays, which the zygote sends only after loading."""
+    head = _read_exactly(FD_INPUTS, 16)
+    n_spec, n_arrays = int.from_bytes(head[:8], "big"), int.from_bytes(head[8:], "big")
+    spec = json.loads(_read_exactly(FD_INPUTS, n_spec))
+    with np.load(io.BytesIO(_read_exactly(FD_INPUTS, n_arrays)), allow_pickle=False) as z:
+        arrays = _unpack(z["blob"], json.loads(z["table"].tobytes()))
+    os.close(FD_INPUTS)
+    return spec, arrays
+
+
+def _run_child(chan, source, req, groups, limits) -> None:
     loader = _Loader(os.path.basename(req["submission"]))
     if req["submission"].endswith(".ipynb"):
         _load_ipynb(loader, source)
@@ -1202,6 +1482,13 @@ def _run_child(chan, spec, arrays, source, req, groups, limits) -> None:
         _load_py(loader, source)
     _flush_std()
     chan.send({"m": "loaded", "messages": loader.messages})
+    # Only now do the hidden inputs enter this process: nothing the top-level code did (its
+    # messages included) can depend on them.
+    try:
+        spec, arrays = _receive_inputs()
+    except BaseException as exc:  # noqa: BLE001 - the submission may have broken fd 5
+        chan.send({"m": "inputs_failed", "message": _exc_text(exc)})
+        return
     names = spec["groups"]
     for g in groups:
         chan.send({"m": "start", "g": g})

@@ -1,10 +1,17 @@
 """The hostile corpus graded end to end by the real command: every submission gets a valid
 results.json with exactly the points it honestly earned (0), the batch exits 0, nothing it
-started survives, and nothing it wrote outside its sandbox exists."""
+started survives, and nothing it wrote outside its sandbox exists.
+
+The batch runs three ways, as the places relulab grades in give it: as root with namespace
+rights ("root" mode), under Docker's default capabilities and seccomp profile (no namespaces:
+"container" mode), and with those capabilities but user namespaces allowed ("userns" mode).
+A correct submission graded in the same batch keeps full marks in each."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,9 +28,40 @@ HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
 FAKE_PATHS = [Path("/autograder/results/results.json")]
 
 
-@pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, float]:
-    tmp = tmp_path_factory.mktemp("hostile")
+CONTAINERLIKE = Path(__file__).resolve().parents[1] / "containerlike.py"
+CORRECT = course_root() / "samples" / "composition" / "ada_correct.py"
+# How each runtime is entered, and the mode the sandbox must find there.
+RUNTIMES = {
+    "root": ([], "root"),
+    "docker": ([sys.executable, str(CONTAINERLIKE), "docker", "--"], "container"),
+    "capsonly": ([sys.executable, str(CONTAINERLIKE), "capsonly", "--"], "userns"),
+}
+
+
+def _planted() -> list[Path]:
+    """Files a submission could have planted where Python (and so the grader) imports from."""
+    found = []
+    for d in {*sys.path, str(Path(json.__file__).parents[1])}:
+        for name in ("relulab_planted.pth", "sitecustomize.py"):
+            if d and (Path(d) / name).exists():
+                found.append(Path(d) / name)
+    for mod in ("numpy", "matplotlib"):
+        init = Path(__import__(mod).__file__)
+        if "relulab-planted" in init.read_text(errors="replace"):
+            found.append(init)
+    return found
+
+
+@pytest.fixture(scope="module", params=sorted(RUNTIMES))
+def hostile_run(request, tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, float]:
+    if os.geteuid() != 0:
+        pytest.skip("the runtimes are emulated as root")
+    prefix, expected_mode = RUNTIMES[request.param]
+    tmp = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    subs = tmp / "subs"
+    shutil.copytree(HOSTILE, subs)
+    shutil.copy(CORRECT, subs / "correct_control.py")
+    planted_before = _planted()
     course = yaml.safe_load((course_root() / "course.yml").read_text())
     course["defaults"]["limits"].update(wall_s=1.5, cpu_s=1.5, load_s=3, memory_mb=512)
     (tmp / "course.yml").write_text(yaml.safe_dump(course))
@@ -31,11 +69,12 @@ def hostile_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, fl
     fake_paths = [*FAKE_PATHS, tmp / "graded", tmp / "results.json"]
     existed = {p: p.exists() for p in fake_paths}
     cmd = [
+        *prefix,
         sys.executable,
         "-m",
         "autograder.cli",
         "grade",
-        str(HOSTILE),
+        str(subs),
         "--assignment",
         "composition",
         "--out",
@@ -49,6 +88,11 @@ def hostile_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, fl
     finished = procs.now()
     for p, was in existed.items():
         assert p.exists() == was, f"a submission created {p}"
+    assert _planted() == planted_before, "a submission planted code where Python imports from"
+    control = json.loads((out / "correct_control" / "results.json").read_text())
+    assert control["score"] == control["max_score"] == 10, control["output"]
+    isolation = control["extra_data"]["relulab"]["isolation"]
+    assert isolation["mode"] == expected_mode, isolation
     return proc, out, finished
 
 
@@ -75,4 +119,4 @@ def test_nothing_survives_and_results_stay_put(hostile_run):
     time.sleep(max(0.0, finished + 3 - procs.now()))  # the daemon would rewrite by now
     assert {p: p.read_bytes() for p in out.rglob("results.json")} == before
     rows = (out / "grades.csv").read_text().splitlines()
-    assert len(rows) == 1 + len(list(HOSTILE.iterdir()))
+    assert len(rows) == 1 + len(list(HOSTILE.iterdir())) + 1  # and the correct control
