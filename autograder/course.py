@@ -128,10 +128,28 @@ class Assignment(_Strict):
         raise KeyError(name)
 
 
+Isolation = Literal[
+    "namespaces", "pivot_root", "landlock", "uid", "seccomp", "rlimits", "allow-list"
+]
+
+
+class SandboxPolicy(_Strict):
+    """What the sandbox must give before any submission is graded.
+
+    require: layers without which grading is refused (each submission then gets a result that
+    says so, marked for regrading): ``uid`` (student code runs as a user of its own),
+    ``allow-list`` (it sees only what running it needs: a pivot_root view or Landlock),
+    ``namespaces``, ``pivot_root``, ``landlock``, ``seccomp``, ``rlimits``.
+    """
+
+    require: list[Isolation] = Field(default_factory=list)
+
+
 class Course(_Strict):
     course: str = Field(min_length=1)
     seed: int = Field(ge=0)
     defaults: Defaults = Defaults()
+    sandbox: SandboxPolicy = SandboxPolicy()
     assignments: list[Assignment] = Field(min_length=1)
 
     @model_validator(mode="after")

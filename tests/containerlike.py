@@ -1,12 +1,13 @@
 """Run a command the way a container runtime would: Docker's default capabilities, optionally
 its seccomp profile. For the sandbox's container-mode tests on a machine without Docker.
 
-    python tests/containerlike.py docker|capsonly -- CMD ARG...
+    python tests/containerlike.py docker|capsonly|oldkernel -- CMD ARG...
 
 docker:   Docker's 14 default capabilities and a seccomp filter (built with the system's
           libseccomp, independently of relulab's own filter) answering EPERM to unshare, setns,
           mount & co and to clone with namespace flags, ENOSYS to clone3; no_new_privs not set.
 capsonly: the same capabilities without the filter (a runtime that allows user namespaces).
+oldkernel: docker, on a kernel without Landlock (its system calls answer ENOSYS).
 
 Like an image, where Python is installed for everyone, folders on the way to the interpreter
 that other users cannot enter (pyenv under /root) are covered by a tmpfs in a private mount
@@ -76,7 +77,7 @@ def expose(needed: list[str]) -> None:
             os.close(fd)
 
 
-def docker_seccomp() -> None:
+def docker_seccomp(no_landlock: bool = False) -> None:
     seccomp = ctypes.CDLL(ctypes.util.find_library("seccomp") or "libseccomp.so.2", use_errno=True)
     seccomp.seccomp_init.restype = ctypes.c_void_p
     ctx = ctypes.c_void_p(seccomp.seccomp_init(ctypes.c_uint32(0x7FFF0000)))  # SCMP_ACT_ALLOW
@@ -91,6 +92,9 @@ def docker_seccomp() -> None:
         if nr(name) >= 0:
             check(seccomp.seccomp_rule_add_array(ctx, errno_eperm, nr(name), 0, None), name)
     check(seccomp.seccomp_rule_add_array(ctx, errno_enosys, nr("clone3"), 0, None), "clone3")
+    if no_landlock:
+        for name in ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"):
+            check(seccomp.seccomp_rule_add_array(ctx, errno_enosys, nr(name), 0, None), name)
 
     class ArgCmp(ctypes.Structure):
         _fields_ = [
@@ -125,12 +129,13 @@ def docker_capabilities() -> None:
 
 def main() -> None:
     mode, sep, *cmd = sys.argv[1:]
-    if sep != "--" or mode not in ("docker", "capsonly") or not cmd:
+    if sep != "--" or mode not in ("docker", "capsonly", "oldkernel") or not cmd:
         sys.exit(__doc__)
     checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     expose(sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, checkout)}))
-    if mode == "docker":
-        docker_seccomp()  # while CAP_SYS_ADMIN is still held (no_new_privs stays off)
+    if mode in ("docker", "oldkernel"):
+        # while CAP_SYS_ADMIN is still held (no_new_privs stays off, as in Docker)
+        docker_seccomp(no_landlock=mode == "oldkernel")
     docker_capabilities()
     os.execvp(cmd[0], cmd)
 

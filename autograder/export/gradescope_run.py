@@ -6,7 +6,9 @@
 
 AUTOGRADER_ROOT defaults to ``/autograder``; set it to run outside a container. The submission
 is the single ``.py`` or ``.ipynb`` file under ``submission/`` (none or several give a 0-score
-result that says so). The seed's student id is ``users[0].id`` of ``submission_metadata.json``
+result that says so). ``--results`` writes elsewhere (run_autograder uses a private folder and
+moves the file once every student process is dead); ``--require`` refuses to grade with less
+isolation than named. The seed's student id is ``users[0].id`` of ``submission_metadata.json``
 when present, else the file's stem, as in ``relulab grade FILE --student-id ID``. Student code
 runs only in relulab's sandbox (as ``nobody`` when this runs as root) with the whole
 AUTOGRADER_ROOT and the grader hidden from it. Whatever happens, a valid results.json is left
@@ -29,7 +31,7 @@ from autograder.grade import SUBMISSION_SUFFIXES, grade_submission
 from autograder.paths import source_roots
 from autograder.plots import draw_failing_plots
 from autograder.report import results_json, write_atomic
-from autograder.sandbox import Sandbox
+from autograder.sandbox import Sandbox, SandboxUnavailable
 
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
 
@@ -78,8 +80,11 @@ def zero_results(assignment: str, output: str, internal_error: str | None = None
     }
 
 
-def grade_root(root: Path, assignment: str) -> dict:
-    """Grade the submission under ``root`` (an AUTOGRADER_ROOT); returns results.json data."""
+def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> dict:
+    """Grade the submission under ``root`` (an AUTOGRADER_ROOT); returns results.json data.
+
+    ``require``: isolation layers without which nothing is graded (the result says so and
+    marks the submission for regrading instead)."""
     course = load_course()
     files = submission_files(root / "submission")
     if len(files) != 1:
@@ -93,11 +98,35 @@ def grade_root(root: Path, assignment: str) -> dict:
     path = files[0]
     student = student_id_from_metadata(root / "submission_metadata.json", path.stem)
     hide = [*source_roots(), root.resolve()]
-    with Sandbox(hide=hide, workers=1) as sandbox:
+    try:
+        sandbox = Sandbox(hide=hide, workers=1, require=require)
+    except SandboxUnavailable as exc:  # includes IsolationRefused
+        return zero_results(
+            assignment,
+            "Not graded: this grading machine cannot isolate submissions as the course "
+            "requires; course staff have been told. Your work is not lost: it will be regraded.",
+            internal_error=str(exc),
+        )
+    with sandbox:  # closed (every student process dead) before the result is written
         result = grade_submission(
             path, course, assignment, sandbox, student=student, draw_plots=draw_failing_plots
         )
     return results_json(result)
+
+
+def check_isolation(require: tuple[str, ...] = ()) -> int:
+    """Print the isolation this machine gives (one line); 1 if it falls short of ``require``."""
+    try:
+        with Sandbox(workers=1, require=require) as box:
+            info = box.isolation_info
+    except SandboxUnavailable as exc:
+        print(f"relulab sandbox: {exc}")
+        return 1
+    missing = "; ".join(info.get("missing", [])) or "none"
+    print(
+        f"relulab sandbox: {info['mode']} mode, layers {', '.join(info['layers'])}; missing: {missing}"
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,12 +141,29 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(os.environ.get("AUTOGRADER_ROOT") or "/autograder"),
         help="AUTOGRADER_ROOT (default: $AUTOGRADER_ROOT or /autograder)",
     )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="where to write results.json (default: ROOT/results/results.json)",
+    )
+    parser.add_argument(
+        "--require",
+        default="",
+        help="comma-separated isolation layers to insist on (e.g. uid,allow-list)",
+    )
+    parser.add_argument(
+        "--check-isolation", action="store_true", help="print the isolation here and exit"
+    )
     args = parser.parse_args(argv)
-    results = args.root / "results" / "results.json"
+    require = tuple(r for r in args.require.split(",") if r)
+    if args.check_isolation:
+        return check_isolation(require)
+    results = args.results or args.root / "results" / "results.json"
     start = time.perf_counter()
     try:
         results.unlink(missing_ok=True)
-        data = grade_root(args.root, args.assignment)
+        data = grade_root(args.root, args.assignment, require)
     except BaseException as exc:  # noqa: BLE001 - always leave a valid results.json
         error = "".join(traceback.format_exception(exc))
         print(error, file=sys.stderr)

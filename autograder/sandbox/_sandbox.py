@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from . import _procs
 from ._codec import Tampered, read_group, write_inputs
 from ._types import Call, CallOutcome, Limits, RunResult
 
@@ -271,6 +272,13 @@ class Sandbox:
         # rather than asked to exit: that skips interpreter teardown (about 0.3 s each).
         for z in self._all:
             z.kill()
+        if self.isolation == "container":
+            # No PID namespace to tear down: whatever a zygote killed mid-run left behind is
+            # found by the sandbox uid, which is the sandbox's alone.
+            for z in self._all:
+                uid = z.isolation.get("details", {}).get("uid")
+                if isinstance(uid, int) and uid > 0:
+                    _procs.kill_uid(uid)
 
     def _replace(self, dead: _Zygote) -> _Zygote:
         dead.kill()

@@ -57,6 +57,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 import _fsview  # noqa: E402 - the isolation layers beside this file
 import _landlock  # noqa: E402
+import _procs  # noqa: E402
 import _seccomp  # noqa: E402
 
 sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _HERE]
@@ -688,61 +689,6 @@ def _clean_scratch(path: str) -> None:
         shutil.rmtree(path, ignore_errors=True)  # fd-based: links inside are not followed
 
 
-def _reap() -> None:
-    """Collect every zombie child the zygote has (it is a subreaper)."""
-    while True:
-        try:
-            if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                return
-        except ChildProcessError:
-            return
-
-
-def _uid_processes(uid: int) -> list[int]:
-    """Live processes whose real uid is ``uid`` (zombies excluded)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as f:
-                text = f.read()
-        except OSError:
-            continue
-        state = uid_line = ""
-        for line in text.splitlines():
-            if line.startswith("State:"):
-                state = line.split()[1]
-            elif line.startswith("Uid:"):
-                uid_line = line.split()[1]
-                break
-        if uid_line == str(uid) and state != "Z":
-            found.append(int(entry))
-    return found
-
-
-def _kill_uid(uid: int) -> None:
-    """Kill every process of ``uid``: a helper that becomes ``uid`` sends SIGKILL to all it
-    may signal (exactly that uid's processes), until none is left."""
-    for _ in range(100):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.setgid(uid)
-                os.setuid(uid)
-                for _ in range(20):
-                    try:
-                        os.kill(-1, signal.SIGKILL)
-                    except ProcessLookupError:
-                        break
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
-        _reap()
-        if not _uid_processes(uid):
-            return
-
-
 def _reap_orphans(child: int) -> None:
     """Kill and reap every process the attempt left behind.
 
@@ -752,10 +698,10 @@ def _reap_orphans(child: int) -> None:
     """
     mode = SETUP.mode
     if mode in ("root", "userns"):
-        _reap()  # nothing but stray zombies can be left
+        _procs.reap_children()  # nothing but stray zombies can be left
         return
     if mode == "container":
-        _kill_uid(SETUP.uid)
+        _procs.kill_uid(SETUP.uid)
         return
     try:
         os.killpg(child, signal.SIGKILL)

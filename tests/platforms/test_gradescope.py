@@ -8,9 +8,11 @@ temporary folder and RELULAB_PYTHON set to this interpreter, with this checkout 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -46,7 +48,10 @@ def test_one_zip_per_assignment_with_scripts_and_wheel(unpacked: Path) -> None:
     for name in names:
         with zipfile.ZipFile(unpacked / "zips" / f"{name}.zip") as zf:
             files = zf.namelist()
-            assert {"setup.sh", "run_autograder"} <= set(files)
+            assert {"setup.sh", "run_autograder", "constraints.txt"} <= set(files)
+            pins = zf.read("constraints.txt").decode().splitlines()
+            assert any(line.lower().startswith("numpy==") for line in pins)
+            assert not any(line.lower().startswith("relulab") for line in pins)
             wheels = [f for f in files if f.endswith(".whl")]
             assert len(wheels) == 1
             assert wheels[0] in zf.read("setup.sh").decode()
@@ -57,7 +62,9 @@ def test_one_zip_per_assignment_with_scripts_and_wheel(unpacked: Path) -> None:
     for script in ("setup.sh", "run_autograder"):
         subprocess.run(["bash", "-n", str(source / script)], check=True)
     setup = (source / "setup.sh").read_text()
-    assert "useradd" in setup and "chmod 700" in setup
+    assert "chmod 700" in setup and "chown -R root:root" in setup and "constraints.txt" in setup
+    run = (source / "run_autograder").read_text()
+    assert "--require uid,allow-list" in run and "--results" in run
     wheel = next(source.glob("relulab-*.whl"))
     with zipfile.ZipFile(wheel) as zf:
         inside = set(zf.namelist())
@@ -70,14 +77,21 @@ def test_one_zip_per_assignment_with_scripts_and_wheel(unpacked: Path) -> None:
         assert needed in inside
 
 
+CONTAINERLIKE = CHECKOUT / "tests" / "containerlike.py"
+
+
 def _run(
     unpacked: Path,
     name: str,
     files: dict[str, bytes],
     user: str | None = None,
     python: str = sys.executable,
+    runtime: str | None = None,
 ) -> dict:
-    """Run the unpacked run_autograder on ``files``; returns the validated results.json."""
+    """Run the unpacked run_autograder on ``files``; returns the validated results.json.
+
+    runtime: None (as this process runs), or a mode of tests/containerlike.py ("docker": the
+    privileges Gradescope's container gives)."""
     root = unpacked / "runs" / name
     (root / "submission").mkdir(parents=True)
     (root / "results").mkdir()
@@ -87,8 +101,9 @@ def _run(
         meta = {"id": 1, "users": [{"email": "s@example.org", "id": user, "name": "S"}]}
         (root / "submission_metadata.json").write_text(json.dumps(meta))
     e = env() | {"AUTOGRADER_ROOT": str(root), "RELULAB_PYTHON": python}
+    prefix = [sys.executable, str(CONTAINERLIKE), runtime, "--"] if runtime else []
     proc = subprocess.run(
-        ["bash", str(unpacked / "source" / "run_autograder")],
+        [*prefix, "bash", str(unpacked / "source" / "run_autograder")],
         env=e,
         capture_output=True,
         text=True,
@@ -149,7 +164,7 @@ def test_no_or_several_files_give_a_clear_zero(unpacked: Path) -> None:
 def test_a_grader_that_cannot_start_still_leaves_a_valid_result(unpacked: Path) -> None:
     sample = (CHECKOUT / "samples" / ASSIGNMENT / "ada_correct.py").read_bytes()
     data = _run(unpacked, "broken", {"a.py": sample}, python=shutil.which("false") or "/bin/false")
-    assert data["score"] == 0 and "could not run" in data["output"]
+    assert data["score"] == 0 and "could not finish" in data["output"]
     root = unpacked / "runs" / "internal"
     (root / "submission").mkdir(parents=True)
     (root / "submission" / "a.py").write_bytes(sample)
@@ -173,3 +188,37 @@ def test_a_grader_that_cannot_start_still_leaves_a_valid_result(unpacked: Path) 
     data = json.loads((root / "results" / "results.json").read_text())
     validate_results(data)
     assert data["score"] == 0 and data["max_score"] == 7
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the container runtime is emulated as root")
+def test_in_a_docker_like_container_a_correct_file_keeps_full_marks(unpacked: Path) -> None:
+    sample = (CHECKOUT / "samples" / ASSIGNMENT / "ada_correct.py").read_bytes()
+    data = _run(unpacked, "docker-correct", {"ada.py": sample}, "s-1", runtime="docker")
+    assert data["score"] == data["max_score"]
+    isolation = data["extra_data"]["relulab"]["isolation"]
+    assert isolation["mode"] == "container"
+    assert {"uid", "landlock", "seccomp", "rlimits"} <= set(isolation["layers"])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the container runtime is emulated as root")
+@pytest.mark.parametrize("attack", ["kill_everyone.py", "daemon.py", "fake_results.py"])
+def test_in_a_docker_like_container_nothing_outlives_or_overwrites_the_grade(
+    unpacked: Path, attack: str
+) -> None:
+    data = _run(unpacked, f"docker-{attack}", {attack: (HOSTILE / attack).read_bytes()},
+                "s-2", runtime="docker")  # fmt: skip
+    assert data["score"] == 0 and data["extra_data"]["relulab"]["isolation"]["mode"] == "container"
+    results = unpacked / "runs" / f"docker-{attack}" / "results"
+    before = (results / "results.json").read_bytes()
+    time.sleep(3)  # the daemons rewrite after 1.5-2 s
+    assert (results / "results.json").read_bytes() == before
+    assert [p.name for p in results.iterdir()] == ["results.json"]  # the private folder is gone
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the container runtime is emulated as root")
+def test_without_landlock_the_zip_refuses_to_grade_and_says_so(unpacked: Path) -> None:
+    sample = (CHECKOUT / "samples" / ASSIGNMENT / "ada_correct.py").read_bytes()
+    data = _run(unpacked, "old-kernel", {"ada.py": sample}, "s-3", runtime="oldkernel")
+    assert data["score"] == 0 and "Not graded" in data["output"]
+    error = data["extra_data"]["relulab"]["internal_error"]
+    assert "allow-list" in error and "landlock" in error.lower()
