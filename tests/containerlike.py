@@ -9,7 +9,8 @@ docker:   Docker's 14 default capabilities and a seccomp filter (built with the 
 capsonly: the same capabilities without the filter (a runtime that allows user namespaces).
 oldkernel: docker, on a kernel without Landlock (its system calls answer ENOSYS).
 
-Like an image, where Python is installed for everyone, folders on the way to the interpreter
+Like a container, it runs in new mount and PID namespaces (the command is PID 1, with its own
+/proc). Like an image, where Python is installed for everyone, folders on the way to the interpreter
 that other users cannot enter (pyenv under /root) are covered by a tmpfs in a private mount
 namespace, with only the interpreter's and this checkout's folders bound back.
 Must run as root.
@@ -56,10 +57,20 @@ def mount(src, target, fstype, flags, data=None) -> None:
     )
 
 
+def enter_container() -> None:
+    """New mount and PID namespaces, as a container has: this process forks, the child is PID 1
+    of the new namespace with a /proc of its own; the parent waits and passes on its exit status."""
+    check(libc.unshare(0x00020000 | 0x20000000), "unshare(CLONE_NEWNS | CLONE_NEWPID)")
+    pid = os.fork()
+    if pid:
+        _, status = os.waitpid(pid, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    mount(None, "/", None, (1 << 14) | (1 << 18))  # MS_REC | MS_PRIVATE
+    mount("proc", "/proc", "proc", 2 | 4 | 8)  # nosuid, nodev, noexec
+
+
 def expose(needed: list[str]) -> None:
     """tmpfs over every closed ancestor of ``needed``, the needed folders bound back."""
-    check(libc.unshare(0x00020000), "unshare(CLONE_NEWNS)")
-    mount(None, "/", None, (1 << 14) | (1 << 18))  # MS_REC | MS_PRIVATE
     plan: dict[str, list[str]] = {}
     for path in needed:
         current = ""
@@ -132,6 +143,7 @@ def main() -> None:
     if sep != "--" or mode not in ("docker", "capsonly", "oldkernel") or not cmd:
         sys.exit(__doc__)
     checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    enter_container()
     expose(sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, checkout)}))
     if mode in ("docker", "oldkernel"):
         # while CAP_SYS_ADMIN is still held (no_new_privs stays off, as in Docker)

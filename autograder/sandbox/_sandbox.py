@@ -120,7 +120,7 @@ class _Zygote:
     """One warm zygote process: numpy imported, forks one child per attempt."""
 
     def __init__(self, slot: int = 0, hide: Sequence[str] = ()) -> None:
-        self.slot = slot  # which worker: its children get their own uid (see _zygote.sandbox_uid)
+        self.slot = slot  # which worker (its children get a uid of their own: _zygote.claim_uid)
         self.hide = list(hide)
         self.isolation: dict = {}
         self.root_dir = ""
@@ -140,7 +140,7 @@ class _Zygote:
     def wait_ready(self) -> None:
         assert self.proc.stdin is not None
         try:
-            config = {"hide": self.hide, "slot": self.slot}
+            config = {"hide": self.hide, "lock_dir": os.path.join(_private_dir(), "uids")}
             self.proc.stdin.write((json.dumps(config) + "\n").encode())
             self.proc.stdin.flush()
         except OSError:

@@ -5,7 +5,8 @@ needed) that answers EPERM to the system calls a sandboxed program never needs a
 reach other processes or the kernel: ptrace, process_vm_readv/writev, mount and the new mount
 API, unshare, setns, namespace-creating clone (clone3 gets ENOSYS, so libc falls back to clone,
 whose flags a filter can read), keyctl, bpf, perf_event_open, io_uring, module loading, kexec,
-reboot, swap, clock and host name changes; sockets other than AF_UNIX get EACCES. A call from
+reboot, swap, clock and host name changes, and running programs (execve: nothing a submission
+needs); sockets other than AF_UNIX get EACCES. A call from
 another ABI (32-bit syscalls on x86-64, x32) kills the process. Needs ``PR_SET_NO_NEW_PRIVS``.
 """
 
@@ -34,7 +35,7 @@ _DENIED = (
     "name_to_handle_at kcmp pidfd_getfd open_tree move_mount fsopen fsconfig fsmount fspick "
     "mount_setattr io_uring_setup io_uring_enter io_uring_register acct settimeofday "
     "clock_settime clock_adjtime adjtimex sethostname setdomainname quotactl syslog vhangup "
-    "lookup_dcookie fanotify_init iopl ioperm"
+    "lookup_dcookie fanotify_init iopl ioperm execve execveat"
 ).split()
 
 # (audit arch, syscall numbers) from the kernel's unistd headers.
@@ -51,7 +52,7 @@ _X86_64 = {
     "clock_settime": 227, "clock_adjtime": 305, "adjtimex": 159, "sethostname": 170,
     "setdomainname": 171, "quotactl": 179, "syslog": 103, "vhangup": 153,
     "lookup_dcookie": 212, "fanotify_init": 300, "iopl": 172, "ioperm": 173,
-    "clone": 56, "clone3": 435, "socket": 41,
+    "execve": 59, "execveat": 322, "clone": 56, "clone3": 435, "socket": 41,
 }  # fmt: skip
 _AARCH64 = {
     "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271, "mount": 40,
@@ -65,7 +66,8 @@ _AARCH64 = {
     "io_uring_enter": 426, "io_uring_register": 427, "acct": 89, "settimeofday": 170,
     "clock_settime": 112, "clock_adjtime": 266, "adjtimex": 171, "sethostname": 161,
     "setdomainname": 162, "quotactl": 60, "syslog": 116, "vhangup": 58, "lookup_dcookie": 18,
-    "fanotify_init": 262, "clone": 220, "clone3": 435, "socket": 198,
+    "fanotify_init": 262, "execve": 221, "execveat": 281, "clone": 220, "clone3": 435,
+    "socket": 198,
 }  # fmt: skip
 _ARCHES = {"x86_64": (0xC000003E, _X86_64), "aarch64": (0xC00000B7, _AARCH64)}
 

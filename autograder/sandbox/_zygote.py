@@ -75,7 +75,7 @@ BETWEEN_GROUPS_S = 2.0  # time the child may take between finishing a group and 
 SETUP_S = 10.0  # the child's own setup, before any student code runs
 WORK_TMPFS = "size=64m,nr_inodes=4096,mode=1777"
 BLOCKED_PACKAGES = ("reference", "autograder")
-SANDBOX_ID_BASE = 65000  # uid = gid = 65000 + worker slot: no account, unlike nobody
+SANDBOX_ID_BASE = 65000  # sandbox uids (= gids): 65000 + n, accounts nobody has (see claim_uid)
 LAYERS = ("namespaces", "pivot_root", "landlock", "uid", "seccomp", "rlimits")
 
 CLONE_NEWNS = 0x00020000
@@ -105,12 +105,31 @@ def _clip(text: str, n: int = MAX_TEXT) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def sandbox_uid(slot: int) -> tuple[int, int]:
-    """(uid, gid) for the workers of zygote ``slot``: its own per slot, so that per-user limits
-    (RLIMIT_NPROC) and the kill-by-uid of container mode never reach another submission (or a
-    system service running as ``nobody``)."""
-    n = SANDBOX_ID_BASE + max(0, min(int(slot), 63))
-    return n, n
+SANDBOX_IDS = 1024  # uids SANDBOX_ID_BASE ... + 1023, one per live zygote on this machine
+
+
+def claim_uid(lock_dir: str) -> tuple[int, int]:
+    """A sandbox uid (= gid) no other live zygote on this machine holds, and the fd of its lock.
+
+    Each zygote's workers get a uid of their own, so that per-user limits (RLIMIT_NPROC) and the
+    kill-by-uid of container mode never reach another submission, another batch running at the
+    same time, or a system service (as ``nobody`` would). The lock (flock on a file in a folder
+    of the grader's own) lasts as long as the zygote.
+    """
+    os.makedirs(lock_dir, mode=0o700, exist_ok=True)
+    start = int.from_bytes(os.urandom(2), "big") % SANDBOX_IDS  # containers sharing a kernel
+    for n in range(SANDBOX_IDS):  # (and so per-uid process counts) rarely pick the same one
+        uid = SANDBOX_ID_BASE + (start + n) % SANDBOX_IDS
+        fd = os.open(
+            os.path.join(lock_dir, f"uid-{uid}"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+        )
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return uid, fd
+    raise RuntimeError(f"all {SANDBOX_IDS} sandbox uids are in use")
 
 
 # --------------------------------------------------------------------------- isolation
@@ -136,20 +155,21 @@ def _become(uid: int, gid: int) -> None:
         raise RuntimeError("could not drop privileges")
 
 
-def enter_mode(mode: str, slot: int) -> str:
+def enter_mode(mode: str, uid: int) -> str:
     """In the helper: enter ``mode``'s namespaces; "" when done, else why not (then the helper
     must not go on: it may be half-way)."""
     if mode == "root":
         return _unshare(NS_FLAGS)
     if mode == "userns":
-        uid, gid = os.geteuid(), os.getegid()
-        if uid == 0:  # never let uid 0 inside map to real root
-            uid, gid = sandbox_uid(slot)
+        gid = uid
+        if os.geteuid() == 0:  # never let uid 0 inside map to real root
             try:
                 _become(uid, gid)
             except (OSError, RuntimeError) as exc:
                 return f"setuid: {exc}"
             _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # so that it may write its own uid_map
+        else:
+            uid, gid = os.geteuid(), os.getegid()
         why = _unshare(NS_FLAGS | CLONE_NEWUSER)
         if why:
             return why
@@ -183,9 +203,9 @@ def _in_fork(fn) -> str:
     return "" if text == "ok" else (text or "the probe died")
 
 
-def _probe_userns(slot: int) -> str:
+def _probe_userns(uid: int) -> str:
     def attempt() -> str:
-        why = enter_mode("userns", slot)
+        why = enter_mode("userns", uid)
         if why:
             return why
         if _libc.mount(b"tmpfs", b"/tmp", b"tmpfs", ctypes.c_ulong(6), b"size=1m") != 0:
@@ -195,8 +215,8 @@ def _probe_userns(slot: int) -> str:
     return _in_fork(attempt)
 
 
-def _probe_setuid(slot: int) -> str:
-    return _in_fork(lambda: _become(*sandbox_uid(slot)) or "")
+def _probe_setuid(uid: int) -> str:
+    return _in_fork(lambda: _become(uid, uid) or "")
 
 
 def _probe_seccomp() -> str:
@@ -212,8 +232,11 @@ class Setup:
     """What the zygote decided at start; every child of this zygote gets the same."""
 
     def __init__(self, config: dict) -> None:
-        self.slot = int(config.get("slot", 0))
-        self.uid, self.gid = sandbox_uid(self.slot)
+        self.uid = self.gid = os.geteuid()
+        self.uid_lock = -1
+        if os.geteuid() == 0:
+            self.uid, self.uid_lock = claim_uid(config.get("lock_dir") or "/run/relulab")
+            self.gid = self.uid
         self.view = _fsview.python_view(config.get("hide", []))
         self.mode, missing = self._choose_mode(os.environ.get("RELULAB_SANDBOX_MODE", ""))
         self.missing = missing
@@ -249,6 +272,8 @@ class Setup:
         self.root_dir = ""
         self.grants: list[tuple[int, int]] = []
         self.error = self._check()
+        if not self.error and self.mode == "container":
+            _procs.kill_uid(self.uid)  # anything a killed zygote of this uid left behind
         if not self.error and self.landlock:
             read_only, writable, list_only = self.view.landlock_rules()
             self.grants = _landlock.grants(read_only, writable, list_only, self.landlock)
@@ -267,7 +292,7 @@ class Setup:
                 return "root", missing
             missing.append(f"pivot_root: needs namespace rights ({why}); no mount view")
         if "userns" in order:
-            why = _probe_userns(self.slot)
+            why = _probe_userns(self.uid)
             if not why:
                 return "userns", missing
             missing.append(
@@ -275,7 +300,7 @@ class Setup:
                 + (" and uid" if root else "")
             )
         if "container" in order and root:
-            why = _probe_setuid(self.slot)
+            why = _probe_setuid(self.uid)
             if not why:
                 return "container", missing
             missing.append(f"uid: cannot become the sandbox user ({why})")
@@ -372,7 +397,7 @@ def _spawn(req: dict, groups: list[int]) -> Attempt | None:
         try:
             for fd in (msg_r, out_r, pid_r, st_r, in_w):
                 os.close(fd)
-            if enter_mode(setup.mode, setup.slot):
+            if enter_mode(setup.mode, setup.uid):
                 os._exit(71)  # half-entered namespaces: do not go on
             child = os.fork()
             if child == 0:

@@ -293,7 +293,7 @@ def test_isolation_as_root(box, write, secret_dir):
         listener.close()
     assert r.isolation == "root"
     uid, gid, pid, proc = r.outcomes["who"].value
-    assert uid == gid and uid in (65000, 65001)  # a uid of its own per worker, no account
+    assert uid == gid and 65000 <= uid < 65000 + 1024  # a uid of its own per zygote, no account
     assert pid == 2 and proc is False  # a fresh PID namespace (its init is 1); no /proc at all
     assert (
         r.outcomes["read"].status == "error" and "FileNotFoundError" in r.outcomes["read"].message
@@ -378,31 +378,6 @@ def test_get_ipython_calls_do_nothing_and_lose_nothing(box, write):
     assert r.load_messages == [] and r.outcomes["a"].value == 3
 
 
-def test_user_namespace_mode_cannot_undo_its_covers(write, secret_dir, monkeypatch):
-    # The mode a grader gets without root: the child is uid 0 of its own user namespace, so
-    # it must have no capabilities left to unmount what hides the answer key.
-    monkeypatch.setenv("RELULAB_SANDBOX_MODE", "userns")
-    src = """
-    import ctypes, os
-    libc = ctypes.CDLL(None, use_errno=True)
-    def attack(path):
-        detached = libc.umount2(path.encode(), 2)
-        err = ctypes.get_errno()
-        try:
-            with open(os.path.join(path, "answers.txt")) as f:
-                return [detached, err, f.read()]
-        except OSError as exc:
-            return [detached, err, type(exc).__name__]
-    """
-    with Sandbox(hide=[secret_dir]) as box:
-        r = box.run(write(src), [Call("a", "q", "attack", (str(secret_dir),))], FAST)
-    if r.isolation != "userns":
-        pytest.skip(f"user namespaces are not available here ({r.isolation})")
-    detached, err, read = r.outcomes["a"].value
-    assert detached == -1 and err == 1  # EPERM
-    assert read == "FileNotFoundError"
-
-
 def test_concurrent_workers_run_as_different_users(write):
     if os.geteuid() != 0:
         pytest.skip("switching users needs root")
@@ -419,4 +394,5 @@ def test_concurrent_workers_run_as_different_users(write):
             t.start()
         for t in threads:
             t.join()
-    assert sorted(r.outcomes["a"].value for r in uids) == [65000, 65001]
+    first, second = sorted(r.outcomes["a"].value for r in uids)
+    assert 65000 <= first < second < 65000 + 1024  # a uid of its own per worker

@@ -1,0 +1,72 @@
+"""What student code can do in each runtime relulab grades in, layer by layer.
+
+root: this machine as root (namespaces allowed); docker: Docker's default capabilities and
+seccomp profile (Gradescope's container); capsonly: those capabilities with user namespaces
+allowed; oldkernel: docker without Landlock. Emulated by tests/containerlike.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+CONTAINERLIKE = HERE.parents[1] / "containerlike.py"
+MODES = {"root": "root", "docker": "container", "capsonly": "userns", "oldkernel": "container"}
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the runtimes are emulated as root")
+
+
+@pytest.fixture(scope="module", params=sorted(MODES))
+def probe(request, tmp_path_factory) -> tuple[str, dict]:
+    tmp = tmp_path_factory.mktemp(f"runtime-{request.param}")
+    secret = tmp / "answers.txt"
+    secret.write_text("the answer key")
+    secret.chmod(0o644)  # world-readable: only the allow-list keeps it out of reach
+    prefix = (
+        [] if request.param == "root" else [sys.executable, str(CONTAINERLIKE), request.param, "--"]
+    )
+    proc = subprocess.run(
+        [*prefix, sys.executable, str(HERE / "runtime_probe.py"), str(secret), str(tmp / "p.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return request.param, json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_the_mode_and_its_layers_are_named(probe):
+    runtime, data = probe
+    info = data["isolation"]
+    assert info["mode"] == MODES[runtime]
+    assert {"uid", "seccomp", "rlimits"} <= set(info["layers"])
+    if runtime == "oldkernel":
+        assert "landlock" not in info["layers"]
+        assert any("landlock" in m and "file permissions only" in m for m in info["missing"])
+    else:
+        assert "landlock" in info["layers"]
+    if runtime == "root":
+        assert {"namespaces", "pivot_root"} <= set(info["layers"]) and not info["missing"]
+
+
+def test_student_code_runs_but_reaches_nothing_outside_its_allow_list(probe):
+    runtime, data = probe
+    assert data["status"] == "ok", data["message"]
+    facts = data["facts"]
+    # never real root: its own uid (or uid 0 of a user namespace that maps to that uid)
+    assert facts["uid"] == 0 if runtime == "capsonly" else 65000 <= facts["uid"] < 66024
+    assert facts["read_shadow"] != "ok" and facts["write_stdlib"] != "ok"
+    assert facts["write_numpy"] != "ok" and facts["exec"] != "ok"
+    assert facts["write_cwd"] == "ok"  # its own scratch folder
+    if runtime != "oldkernel":  # with Landlock (or the pivot_root view) a readable file is gone
+        assert facts["read_secret"] != "ok"
+    assert facts["inet"] != "ok" or runtime == "oldkernel"  # oldkernel: seccomp still refuses
+    assert not facts["unshare"] and not facts["umount_tmp"] and not facts["ptrace_parent"]
+    assert facts["kill_parent"] != "ok"
+    assert facts["forks"] <= 3  # RLIMIT_NPROC binds (4 processes and threads, itself included)
