@@ -1,13 +1,14 @@
 """Run a command the way a container runtime would: Docker's default capabilities, optionally
 its seccomp profile. For the sandbox's container-mode tests on a machine without Docker.
 
-    python tests/containerlike.py docker|capsonly|oldkernel -- CMD ARG...
+    python tests/containerlike.py docker|capsonly|oldkernel|user -- CMD ARG...
 
 docker:   Docker's 14 default capabilities and a seccomp filter (built with the system's
           libseccomp, independently of relulab's own filter) answering EPERM to unshare, setns,
           mount & co and to clone with namespace flags, ENOSYS to clone3; no_new_privs not set.
 capsonly: the same capabilities without the filter (a runtime that allows user namespaces).
 oldkernel: docker, on a kernel without Landlock (its system calls answer ENOSYS).
+user:     no container: an ordinary user (uid 4242, home /tmp/relulab-home-4242) runs CMD.
 
 Like a container, it runs in new mount and PID namespaces (the command is PID 1, with its own
 /proc). Like an image, where Python is installed for everyone, folders on the way to the interpreter
@@ -35,6 +36,7 @@ EPERM_CALLS = (
     "ioperm sethostname setdomainname vhangup settimeofday clock_settime clock_adjtime adjtimex "
     "fanotify_init ptrace process_vm_readv process_vm_writev"
 ).split()
+USER = 4242
 CLONE_NEW = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
 
 
@@ -140,11 +142,20 @@ def docker_capabilities() -> None:
 
 def main() -> None:
     mode, sep, *cmd = sys.argv[1:]
-    if sep != "--" or mode not in ("docker", "capsonly", "oldkernel") or not cmd:
+    if sep != "--" or mode not in ("docker", "capsonly", "oldkernel", "user") or not cmd:
         sys.exit(__doc__)
     checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     enter_container()
     expose(sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, checkout)}))
+    if mode == "user":
+        home = f"/tmp/relulab-home-{USER}"
+        os.makedirs(home, mode=0o700, exist_ok=True)
+        os.chown(home, USER, USER)
+        os.environ.update(HOME=home, USER="student-grader")
+        os.setgroups([])
+        os.setgid(USER)
+        os.setuid(USER)
+        os.execvp(cmd[0], cmd)
     if mode in ("docker", "oldkernel"):
         # while CAP_SYS_ADMIN is still held (no_new_privs stays off, as in Docker)
         docker_seccomp(no_landlock=mode == "oldkernel")

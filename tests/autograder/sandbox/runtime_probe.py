@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from autograder.sandbox import Call, Limits, Sandbox
@@ -56,7 +57,7 @@ import json
 
 def main() -> None:
     secret = sys.argv[1]
-    sub = Path(sys.argv[2])
+    sub = Path(tempfile.mkdtemp(prefix="relulab-probe-")) / "probe.py"
     sub.write_text(PROBE)
     with Sandbox(workers=1) as box:
         r = box.run(sub, [Call("f", "q", "facts", (secret,))], Limits(wall_s=20, cpu_s=20, nproc=4))

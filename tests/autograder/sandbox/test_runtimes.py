@@ -2,7 +2,8 @@
 
 root: this machine as root (namespaces allowed); docker: Docker's default capabilities and
 seccomp profile (Gradescope's container); capsonly: those capabilities with user namespaces
-allowed; oldkernel: docker without Landlock. Emulated by tests/containerlike.py.
+allowed; oldkernel: docker without Landlock; user: a grader run by an ordinary user (uid 4242),
+whose home holds an SSH key. Emulated by tests/containerlike.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 CONTAINERLIKE = HERE.parents[1] / "containerlike.py"
-MODES = {"root": "root", "docker": "container", "capsonly": "userns", "oldkernel": "container"}
+MODES = {
+    "root": "root",
+    "docker": "container",
+    "capsonly": "userns",
+    "oldkernel": "container",
+    "user": "userns",  # an ordinary user's grader: an unprivileged user namespace
+}
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the runtimes are emulated as root")
 
@@ -28,11 +35,20 @@ def probe(request, tmp_path_factory) -> tuple[str, dict]:
     secret = tmp / "answers.txt"
     secret.write_text("the answer key")
     secret.chmod(0o644)  # world-readable: only the allow-list keeps it out of reach
+    if request.param == "user":  # the grader's own home: its key is the grader's to read
+        home = Path("/tmp/relulab-home-4242")
+        (home / ".ssh").mkdir(parents=True, exist_ok=True)
+        secret = home / ".ssh" / "id_rsa"
+        secret.write_text("PRIVATE KEY")
+        os.chown(home, 4242, 4242)
+        os.chown(home / ".ssh", 4242, 4242)
+        os.chown(secret, 4242, 4242)
+        secret.chmod(0o600)
     prefix = (
         [] if request.param == "root" else [sys.executable, str(CONTAINERLIKE), request.param, "--"]
     )
     proc = subprocess.run(
-        [*prefix, sys.executable, str(HERE / "runtime_probe.py"), str(secret), str(tmp / "p.py")],
+        [*prefix, sys.executable, str(HERE / "runtime_probe.py"), str(secret)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -45,7 +61,11 @@ def test_the_mode_and_its_layers_are_named(probe):
     runtime, data = probe
     info = data["isolation"]
     assert info["mode"] == MODES[runtime]
-    assert {"uid", "seccomp", "rlimits"} <= set(info["layers"])
+    assert {"seccomp", "rlimits"} <= set(info["layers"])
+    if runtime == "user":  # no root: no uid of its own, and the note says so
+        assert "uid" not in info["layers"] and any("not root" in m for m in info["missing"])
+    else:
+        assert "uid" in info["layers"]
     if runtime == "oldkernel":
         assert "landlock" not in info["layers"]
         assert any("landlock" in m and "file permissions only" in m for m in info["missing"])
@@ -60,7 +80,10 @@ def test_student_code_runs_but_reaches_nothing_outside_its_allow_list(probe):
     assert data["status"] == "ok", data["message"]
     facts = data["facts"]
     # never real root: its own uid (or uid 0 of a user namespace that maps to that uid)
-    assert facts["uid"] == 0 if runtime == "capsonly" else 65000 <= facts["uid"] < 66024
+    if runtime in ("capsonly", "user"):
+        assert facts["uid"] == 0  # uid 0 of its user namespace: the sandbox uid or 4242 outside
+    else:
+        assert 65000 <= facts["uid"] < 66024
     assert facts["read_shadow"] != "ok" and facts["write_stdlib"] != "ok"
     assert facts["write_numpy"] != "ok" and facts["exec"] != "ok"
     assert facts["write_cwd"] == "ok"  # its own scratch folder
@@ -69,4 +92,5 @@ def test_student_code_runs_but_reaches_nothing_outside_its_allow_list(probe):
     assert facts["inet"] != "ok" or runtime == "oldkernel"  # oldkernel: seccomp still refuses
     assert not facts["unshare"] and not facts["umount_tmp"] and not facts["ptrace_parent"]
     assert facts["kill_parent"] != "ok"
-    assert facts["forks"] <= 3  # RLIMIT_NPROC binds (4 processes and threads, itself included)
+    if runtime != "user":  # an ordinary user's other processes count against its limit too
+        assert facts["forks"] <= 3  # RLIMIT_NPROC binds (4 processes and threads, itself incl.)
