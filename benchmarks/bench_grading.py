@@ -1,16 +1,20 @@
 """Grading cost per submission and batch throughput, against a baseline of bare Python starts.
 
-    python benchmarks/bench_grading.py [--n 60] [--jobs 2]
+    python benchmarks/bench_grading.py [--n 60] [--jobs 2] [--repeat 3] [--notebooks]
 
-Copies the correct composition sample N times, grades the folder with `relulab grade --jobs J`
-(the real command, wall time including its start-up), and compares with starting N
-`python -c "import numpy"` processes J at a time. Also times one submission alone.
+Copies the correct composition sample N times (with --notebooks: the released exercise notebook
+with its answers filled in, plot cells and all, as students submit it), grades the folder with
+`relulab grade --jobs J` (the real command, wall time including its start-up), and compares
+with starting N `python -c "import numpy"` processes J at a time. Also times one submission
+alone. Best of --repeat rounds. CPU is counted for every process of a command (the sandbox's
+workers are not children anyone waits for): each command runs in a cgroup of its own (cgroup v1
+cpuacct or v2 cpu.stat, when this machine lets us create one; "n/a" otherwise).
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,17 +26,90 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "composition" / "ada_correct.py"
 
 
-def timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
-    return time.perf_counter() - start
+class CpuMeter:
+    """CPU seconds of everything started inside it, by a cgroup of its own."""
+
+    V1 = Path("/sys/fs/cgroup/cpuacct")
+    V2 = Path("/sys/fs/cgroup/unified")
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        for base in (self.V1, self.V2, Path("/sys/fs/cgroup")):
+            try:
+                path = Path(tempfile.mkdtemp(prefix="relulab-bench-", dir=base))
+            except OSError:
+                continue
+            if (path / "cgroup.procs").exists():
+                self.path = path
+                break
+            path.rmdir()
+
+    def run(self, cmd: list[str]) -> None:
+        """Run ``cmd`` inside the cgroup (it joins before it starts anything)."""
+        if self.path is None:
+            subprocess.run(cmd, check=True, capture_output=True)
+            return
+        procs = self.path / "cgroup.procs"
+
+        def join() -> None:
+            procs.write_text(str(os.getpid()))
+
+        subprocess.run(cmd, check=True, capture_output=True, preexec_fn=join)
+
+    def seconds(self) -> float | None:
+        if self.path is None:
+            return None
+        usage = self.path / "cpuacct.usage"
+        if usage.exists():
+            return int(usage.read_text()) / 1e9
+        for line in (self.path / "cpu.stat").read_text().splitlines():
+            if line.startswith("usage_usec"):
+                return int(line.split()[1]) / 1e6
+        return None
+
+    def close(self) -> None:
+        if self.path is not None:
+            for _ in range(50):
+                try:
+                    self.path.rmdir()
+                    return
+                except OSError:
+                    time.sleep(0.1)
 
 
-def baseline(n: int, jobs: int) -> float:
-    start = time.perf_counter()
+def measured(fn) -> tuple[float, float | None]:
+    """(wall s, CPU s of every process) of ``fn(meter)``."""
+    meter = CpuMeter()
+    try:
+        start = time.perf_counter()
+        fn(meter)
+        return time.perf_counter() - start, meter.seconds()
+    finally:
+        meter.close()
+
+
+def best(rounds: list[tuple[float, float | None]]) -> tuple[float, float | None]:
+    wall = min(w for w, _ in rounds)
+    cpus = [c for _, c in rounds if c is not None]
+    return wall, (min(cpus) if cpus else None)
+
+
+def baseline(meter: CpuMeter, n: int, jobs: int) -> None:
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(lambda _: timed([sys.executable, "-c", "import numpy"]), range(n)))
-    return time.perf_counter() - start
+        list(pool.map(lambda _: meter.run([sys.executable, "-c", "import numpy"]), range(n)))
+
+
+def notebook_submission() -> bytes:
+    """The released composition notebook with every answer cell filled in from the solution."""
+    sys.path.insert(0, str(ROOT / "tests" / "platforms"))
+    import nbformat
+    from platform_helpers import exercise_submission
+
+    return nbformat.writes(exercise_submission("correct")).encode()
+
+
+def fmt(cpu: float | None) -> str:
+    return "n/a" if cpu is None else f"{cpu:.2f} s"
 
 
 def main() -> None:
@@ -40,29 +117,48 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=60)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--notebooks", action="store_true", help="grade notebooks, not .py files")
     args = parser.parse_args()
     grade = [sys.executable, "-m", "autograder.cli", "grade", "--assignment", "composition"]
+    kind = "notebook" if args.notebooks else ".py file"
     with tempfile.TemporaryDirectory() as tmp:
         subs = Path(tmp) / "subs"
         subs.mkdir()
+        data = notebook_submission() if args.notebooks else SAMPLE.read_bytes()
+        suffix = ".ipynb" if args.notebooks else ".py"
         for i in range(args.n):
-            shutil.copy(SAMPLE, subs / f"student{i:03d}.py")
-        one = min(
-            timed([*grade, str(subs / "student000.py"), "--out", f"{tmp}/one{r}"])
-            for r in range(args.repeat)
+            (subs / f"student{i:03d}{suffix}").write_bytes(data)
+        first = subs / f"student000{suffix}"
+        one = best(
+            [
+                measured(lambda m, r=r: m.run([*grade, str(first), "--out", f"{tmp}/one{r}"]))
+                for r in range(args.repeat)
+            ]
         )
-        batch = min(
-            timed([*grade, str(subs), "--out", f"{tmp}/batch{r}", "--jobs", str(args.jobs)])
-            for r in range(args.repeat)
+        jobs = ["--jobs", str(args.jobs)]
+        batch = best(
+            [
+                measured(lambda m, r=r: m.run([*grade, str(subs), "--out", f"{tmp}/b{r}", *jobs]))
+                for r in range(args.repeat)
+            ]
         )
-        base = min(baseline(args.n, args.jobs) for _ in range(args.repeat))
-    print(f"one submission (command wall time, incl. start-up): {one:.3f} s")
+        base = best(
+            [measured(lambda m: baseline(m, args.n, args.jobs)) for _ in range(args.repeat)]
+        )
+    print(f"one {kind} (command wall time, incl. start-up): {one[0]:.3f} s, CPU {fmt(one[1])}")
     print(
-        f"{args.n} submissions, --jobs {args.jobs}: {batch:.3f} s "
-        f"({batch / args.n * 1000:.1f} ms per submission)"
+        f"{args.n} {kind}s, --jobs {args.jobs}: {batch[0]:.3f} s "
+        f"({batch[0] / args.n * 1000:.1f} ms per submission), CPU {fmt(batch[1])}"
     )
-    print(f"{args.n} x python -c 'import numpy', {args.jobs} at a time: {base:.3f} s")
-    print(f"ratio batch / baseline: {batch / base:.2f} (target <= 0.5)")
+    print(
+        f"{args.n} x python -c 'import numpy', {args.jobs} at a time: {base[0]:.3f} s, "
+        f"CPU {fmt(base[1])}"
+    )
+    print(f"ratio batch / baseline: wall {batch[0] / base[0]:.2f}", end="")
+    if batch[1] is not None and base[1] is not None:
+        print(f", CPU {batch[1] / base[1]:.2f}")
+    else:
+        print()
 
 
 if __name__ == "__main__":

@@ -327,6 +327,7 @@ class Sandbox:
                 "submission": str(copy),
                 "limits": asdict(limits),
                 "groups": groups,
+                "functions": sorted({c.function for c in calls}),  # public API names only
                 "group_limits": [
                     {"wall_s": own.wall_s, "cpu_s": own.cpu_s}
                     for own in ((group_limits or {}).get(g, limits) for g in groups)

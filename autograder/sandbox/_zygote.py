@@ -52,6 +52,7 @@ import time
 import traceback
 import types
 import warnings
+import zipfile  # noqa: F401 - np.load imports it lazily: once here, not in every child
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
@@ -64,7 +65,8 @@ sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _HERE]
 
 import numpy as np  # noqa: E402
 
-nbformat = None  # imported by the zygote on its first notebook (about 1 s), then kept warm
+nbformat = None  # imported only for notebooks older than format 4
+_warmed = False  # whether matplotlib is imported (on the first notebook)
 
 MAX_RESULT_BYTES = 64 << 20  # per run, results of all groups together
 STDOUT_KEEP = 8192
@@ -762,33 +764,23 @@ def _reap_orphans(child: int) -> None:
 
 
 def _warm_notebook_libraries() -> None:
-    """Import nbformat (filling its schema cache) and matplotlib once, so every later child
-    has them: about 1 s and 0.4 s that every notebook would otherwise pay again.
-
-    Done on the first notebook rather than at start: a batch of .py submissions never needs
-    them. matplotlib is warmed because notebooks nearly always plot; its font cache lives in
-    the zygote's MPLCONFIGDIR (the grader's own, closed to the sandbox user).
+    """Import matplotlib (pyplot, Agg) once, so every later child has it: about 0.4 s that every
+    notebook would otherwise pay again. Done on the first notebook rather than at start: a batch
+    of .py submissions never needs it. Its font cache lives in the zygote's MPLCONFIGDIR (the
+    grader's own, closed to the sandbox user). Notebooks are read as plain JSON (nbformat is
+    imported only for an old notebook format).
     """
-    global nbformat
-    if nbformat is not None:
+    global _warmed
+    if _warmed:
         return
+    _warmed = True
     try:
-        import nbformat as module
-    except ImportError:  # pragma: no cover - nbformat is a dependency
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        module.reads(
-            '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', as_version=4
-        )
-        try:
-            import matplotlib
+        import matplotlib
 
-            matplotlib.use("Agg")
-            import matplotlib.pyplot  # noqa: F401
-        except Exception:  # noqa: BLE001 - optional: a child imports it itself if it can
-            pass
-    nbformat = module
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+    except Exception:  # noqa: BLE001 - optional: a child imports it itself if it can
+        pass
 
 
 def zygote_main() -> None:
@@ -1162,7 +1154,177 @@ def _strip_magics(src: str) -> str:
     return "\n".join(out)
 
 
-def _load_ipynb(loader: _Loader, source: bytes) -> None:
+def _cells(nb: dict) -> list[tuple[int, str]]:
+    """(number as Jupyter shows it, source) of every code cell of a parsed notebook.
+
+    Version 4 notebooks (what Jupyter writes) are read as plain JSON; older ones through
+    nbformat's converters."""
+    if nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+        global nbformat
+        if nbformat is None:
+            import nbformat as module
+
+            nbformat = module
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(json.dumps(nb), as_version=4)
+    out = []
+    for number, cell in enumerate(nb["cells"], start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        out.append((number, "".join(map(str, src)) if isinstance(src, list) else str(src)))
+    return out
+
+
+def _defines(tree: ast.Module, names: frozenset) -> bool:
+    """Whether a cell binds any of ``names`` at its top level (def, class, =, import, also
+    inside top-level if/with/try/for blocks): then it is an answer cell."""
+    bound: set[str] = set()
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                bound.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.If | ast.With | ast.Try | ast.For | ast.While):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                todo.extend(getattr(node, field, []))
+        elif isinstance(node, ast.ExceptHandler):
+            todo.extend(node.body)
+    return not names.isdisjoint(bound)
+
+
+class _QuietPlots:
+    """While a notebook's plot cells run: layout, drawing and showing do nothing, and every
+    figure is closed when the cell ends (as Jupyter's inline backend closes them). Figures are
+    still made, so a cell computes, defines and raises what it would in Jupyter; nobody will
+    ever see its pictures, and laying them out is most of a notebook's cost."""
+
+    PATCHES = (
+        (
+            "matplotlib.figure",
+            "Figure",
+            ("tight_layout", "savefig", "draw", "draw_without_rendering"),
+        ),
+        ("matplotlib.backend_bases", "FigureCanvasBase", ("draw", "draw_idle", "print_figure")),
+        ("matplotlib.pyplot", None, ("show", "pause", "savefig", "tight_layout")),
+    )
+
+    def __init__(self) -> None:
+        self.saved: list[tuple[object, str, object]] = []
+
+    def __enter__(self) -> _QuietPlots:
+        for module_name, owner_name, attrs in self.PATCHES:
+            module = sys.modules.get(module_name)
+            owner = getattr(module, owner_name, None) if owner_name else module
+            if owner is None:
+                continue
+            for attr in attrs:
+                if hasattr(owner, attr):
+                    self.saved.append((owner, attr, owner.__dict__.get(attr, _Unbuilt)))
+                    setattr(owner, attr, _nothing)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, attr, value in reversed(self.saved):
+            if value is _Unbuilt:
+                delattr(owner, attr)
+            else:
+                setattr(owner, attr, value)
+        self.saved.clear()
+        _close_figures()
+
+
+def _nothing(*args, **kwargs) -> None:
+    return None
+
+
+def _close_figures() -> None:
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        try:
+            plt.close("all")
+        except BaseException:  # noqa: BLE001 - the student may have replaced it
+            pass
+
+
+class _Anything:
+    """What the stand-in IPython and ipywidgets hand out: accepts any call, attribute or
+    operation and does nothing (a widget, a display handle, an output area)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def __call__(self, *args, **kwargs):
+        return _Anything()
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Anything()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+    def __iter__(self):
+        return iter(())
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def _interact(*args, **kwargs):
+    """ipywidgets.interact as a stand-in: ``interact(f, ...)`` and ``@interact(...)`` both
+    leave the function defined, as the real one does."""
+    if args and callable(args[0]) and not kwargs.get("__options"):
+        return args[0]
+    return lambda f: f
+
+
+class _StandIns:
+    """A meta-path finder giving notebooks the display and widget modules they import (the real
+    ones are not in the sandbox): every call does nothing, every name exists."""
+
+    NAMES = ("IPython", "ipywidgets", "ipympl", "IPython.display", "IPython.core",
+             "IPython.core.display", "IPython.core.getipython")  # fmt: skip
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.NAMES:
+            return None
+        import importlib.machinery
+
+        return importlib.machinery.ModuleSpec(name, self, is_package=True)
+
+    def create_module(self, spec):
+        module = _StandInModule(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module) -> None:
+        if module.__name__ == "ipywidgets":
+            for name in ("interact", "interact_manual", "interactive"):
+                setattr(module, name, _interact)
+        if module.__name__ in ("IPython", "IPython.core.getipython"):
+            module.get_ipython = _NoShell
+
+
+class _StandInModule(types.ModuleType):
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Anything
+
+
+def _load_ipynb(loader: _Loader, source: bytes, graded: frozenset = frozenset()) -> None:
     if not source.strip():
         loader.fatal = "the notebook file is empty"
         loader.note(loader.fatal)
@@ -1174,35 +1336,39 @@ def _load_ipynb(loader: _Loader, source: bytes) -> None:
         loader.note(loader.fatal)
         return
     try:
-        json.loads(text)
-    except ValueError as exc:
+        nb = json.loads(text)
+    except (ValueError, RecursionError) as exc:
         loader.fatal = f"the notebook is not valid JSON: {_clip(str(exc), 200)}"
         loader.note(loader.fatal)
         return
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nb = nbformat.reads(text, as_version=4)
-        cells = [c for c in nb.cells if c.get("cell_type") == "code"]
-        sources = [c.get("source", "") for c in cells]
-        sources = ["".join(s) if isinstance(s, list) else str(s) for s in sources]
+        if not isinstance(nb, dict):
+            raise ValueError("it is not a JSON object")
+        cells = _cells(nb)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
         loader.fatal = f"the notebook could not be read: {_exc_text(exc)}"
         loader.note(loader.fatal)
         return
-    for number, src in enumerate(sources, start=1):
+    sys.meta_path.append(_StandIns())  # after the real finders: a real module would win
+    for number, src in cells:
         label = f"cell {number}"
         filename = f"<{label}>"
         loader.where[filename] = label
         try:
-            code = compile(_strip_magics(src), filename, "exec", dont_inherit=True)
+            tree = compile(_strip_magics(src), filename, "exec", ast.PyCF_ONLY_AST, True)
+            code = compile(tree, filename, "exec", dont_inherit=True)
         except SyntaxError as exc:
             loader.note(f"{label} has a SyntaxError on line {exc.lineno}: {exc.msg}")
             continue
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             loader.note(f"{label} could not be compiled: {_clip(str(exc), 200)}")
             continue
-        loader.run_unit(code, label)
+        if _defines(tree, graded):  # an answer cell runs exactly as written
+            loader.run_unit(code, label)
+            _close_figures()
+        else:
+            with _QuietPlots():
+                loader.run_unit(code, label)
 
 
 # --- calls -----------------------------------------------------------------
@@ -1448,7 +1614,7 @@ def _receive_inputs() -> tuple[dict, dict]:
 def _run_child(chan, source, req, groups, limits) -> None:
     loader = _Loader(os.path.basename(req["submission"]))
     if req["submission"].endswith(".ipynb"):
-        _load_ipynb(loader, source)
+        _load_ipynb(loader, source, frozenset(req.get("functions", ())))
     else:
         _load_py(loader, source)
     _flush_std()

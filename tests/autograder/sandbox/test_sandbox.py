@@ -396,3 +396,29 @@ def test_concurrent_workers_run_as_different_users(write):
             t.join()
     first, second = sorted(r.outcomes["a"].value for r in uids)
     assert 65000 <= first < second < 65000 + 1024  # a uid of its own per worker
+
+
+def test_notebook_plot_cells_scores_exactly_as_before(box, write):
+    # A graded function that draws inside, a plot cell that raises, a helper defined in a plot
+    # cell and used by an answer, display and widget calls: each loads and scores as in Jupyter.
+    path = _notebook(
+        write,
+        [
+            "import numpy as np\nimport matplotlib.pyplot as plt",
+            "def helper(x):\n    return 2 * x\nfig, ax = plt.subplots()\nax.plot([1, 2])\n"
+            "plt.tight_layout()\nplt.show()",
+            "plt.plot([1, 2])\nraise RuntimeError('the plot cell broke')",
+            "from IPython.display import display, HTML\nimport ipywidgets as w\n"
+            "display(HTML('<b>hi</b>'))\n@w.interact(k=(0, 5))\ndef explore(k=1):\n"
+            "    plt.plot([k])\nslider = w.FloatSlider(value=1.0)",
+            "def f(x):\n    fig, ax = plt.subplots()\n    line, = ax.plot(x, x)\n"
+            "    fig.canvas.draw()\n    w, h = fig.canvas.get_width_height()\n"
+            "    plt.close(fig)\n    return helper(np.asarray(line.get_ydata())) + 0 * w * h",
+            "def g():\n    return [callable(explore), type(slider).__name__]",
+        ],
+    )
+    r = box.run(path, [Call("a", "q", "f", (np.arange(3.0),)), Call("b", "q", "g")], FAST)
+    assert r.load_messages == ["cell 3 raised RuntimeError: the plot cell broke (line 2 of cell 3)"]
+    assert r.outcomes["a"].status == "ok", r.outcomes["a"].message
+    assert np.array_equal(r.outcomes["a"].value, [0.0, 2.0, 4.0])
+    assert r.outcomes["b"].value[0] is True
