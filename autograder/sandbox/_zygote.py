@@ -1349,7 +1349,7 @@ def _load_ipynb(loader: _Loader, source: bytes, graded: frozenset = frozenset())
         loader.fatal = f"the notebook could not be read: {_exc_text(exc)}"
         loader.note(loader.fatal)
         return
-    sys.meta_path.append(_StandIns())  # after the real finders: a real module would win
+    sys.meta_path.insert(0, _StandIns())  # the real ones are outside the allow-list
     for number, src in cells:
         label = f"cell {number}"
         filename = f"<{label}>"

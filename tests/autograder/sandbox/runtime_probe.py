@@ -37,6 +37,7 @@ def facts(secret):
     out["ptrace_parent"] = libc.ptrace(16, os.getppid(), 0, 0) == 0  # PTRACE_ATTACH
     out["kill_parent"] = _try(lambda: os.kill(os.getppid(), 0))[0]
     out["kill_init"] = _try(lambda: os.kill(1, 0))[0]
+    out["yaml"] = _try(lambda: __import__("yaml"))[0]  # installed, not in the allow-list
     kids, n = [], 0
     for _ in range(50):
         try:

@@ -92,5 +92,7 @@ def test_student_code_runs_but_reaches_nothing_outside_its_allow_list(probe):
     assert facts["inet"] != "ok" or runtime == "oldkernel"  # oldkernel: seccomp still refuses
     assert not facts["unshare"] and not facts["umount_tmp"] and not facts["ptrace_parent"]
     assert facts["kill_parent"] != "ok"
+    if runtime != "oldkernel":  # without Landlock, file permissions alone decide
+        assert facts["yaml"] != "ok"  # installed here, but not for student code
     if runtime != "user":  # an ordinary user's other processes count against its limit too
         assert facts["forks"] <= 3  # RLIMIT_NPROC binds (4 processes and threads, itself incl.)
