@@ -483,7 +483,8 @@ class _Inputs:
         self.offset = 0
 
     def pump(self, out: int) -> bool:
-        """Write what the pipe takes now; True when everything is written."""
+        """Write what the pipe takes now; True when everything is written (or the worker
+        closed its end: it then has no inputs, and its calls fail on their own)."""
         try:
             while True:
                 if self.index == -1:
@@ -502,6 +503,8 @@ class _Inputs:
                 self.offset += n
         except BlockingIOError:
             return False
+        except OSError:  # EPIPE: the submission closed the worker's input pipe
+            return True
 
     def _next(self) -> None:
         if self.fd >= 0:
