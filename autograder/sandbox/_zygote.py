@@ -1,8 +1,8 @@
 """The sandbox's zygote and child: the only code that ever shares a process with student code.
 
 Run as a script (``python -I _zygote.py``), never imported by the grader. It imports the standard
-library, numpy, nbformat and the isolation layers beside it (``_fsview``, ``_landlock``,
-``_seccomp``: stdlib and ctypes only), so a fork of it carries no grading secrets.
+library, numpy and the modules beside it (``_fsview``, ``_landlock``, ``_nbruntime``,
+``_procs``, ``_seccomp``: stdlib and ctypes only), so a fork of it carries no grading secrets.
 
 Roles:
 - zygote: one long-lived process per worker. Its first stdin line is its configuration; it
@@ -51,13 +51,13 @@ import tempfile
 import time
 import traceback
 import types
-import warnings
 import zipfile  # noqa: F401 - np.load imports it lazily: once here, not in every child
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 import _fsview  # noqa: E402 - the isolation layers beside this file
 import _landlock  # noqa: E402
+import _nbruntime  # noqa: E402
 import _procs  # noqa: E402
 import _seccomp  # noqa: E402
 
@@ -65,7 +65,6 @@ sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _HERE]
 
 import numpy as np  # noqa: E402
 
-nbformat = None  # imported only for notebooks older than format 4
 _warmed = False  # whether matplotlib is imported (on the first notebook)
 
 MAX_RESULT_BYTES = 64 << 20  # per run, results of all groups together
@@ -1049,20 +1048,12 @@ def _arm_cpu(seconds: float) -> None:
 # --- loading ---------------------------------------------------------------
 
 
-class _NoShell:
-    """What ``get_ipython()`` returns here: every method (run_line_magic, system, ...) does
-    nothing, as the magics and shell escapes themselves are dropped."""
-
-    def __getattr__(self, name: str):
-        return lambda *args, **kwargs: None
-
-
 class _Loader:
     def __init__(self, name: str) -> None:
         self.module = types.ModuleType("submission")
         self.module.__file__ = name
         self.ns = self.module.__dict__
-        self.ns["get_ipython"] = _NoShell
+        self.ns["get_ipython"] = _nbruntime.NoShell
         sys.modules["submission"] = self.module
         self.messages: list[str] = []
         self.fatal = ""  # why nothing could be loaded at all
@@ -1157,176 +1148,6 @@ def _strip_magics(src: str) -> str:
     return "\n".join(out)
 
 
-def _cells(nb: dict) -> list[tuple[int, str]]:
-    """(number as Jupyter shows it, source) of every code cell of a parsed notebook.
-
-    Version 4 notebooks (what Jupyter writes) are read as plain JSON; older ones through
-    nbformat's converters."""
-    if nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
-        global nbformat
-        if nbformat is None:
-            import nbformat as module
-
-            nbformat = module
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nb = nbformat.reads(json.dumps(nb), as_version=4)
-    out = []
-    for number, cell in enumerate(nb["cells"], start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        src = cell.get("source", "")
-        out.append((number, "".join(map(str, src)) if isinstance(src, list) else str(src)))
-    return out
-
-
-def _defines(tree: ast.Module, names: frozenset) -> bool:
-    """Whether a cell binds any of ``names`` at its top level (def, class, =, import, also
-    inside top-level if/with/try/for blocks): then it is an answer cell."""
-    bound: set[str] = set()
-    todo = list(tree.body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                bound.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
-        elif isinstance(node, ast.If | ast.With | ast.Try | ast.For | ast.While):
-            for field in ("body", "orelse", "finalbody", "handlers"):
-                todo.extend(getattr(node, field, []))
-        elif isinstance(node, ast.ExceptHandler):
-            todo.extend(node.body)
-    return not names.isdisjoint(bound)
-
-
-class _QuietPlots:
-    """While a notebook's plot cells run: layout, drawing and showing do nothing, and every
-    figure is closed when the cell ends (as Jupyter's inline backend closes them). Figures are
-    still made, so a cell computes, defines and raises what it would in Jupyter; nobody will
-    ever see its pictures, and laying them out is most of a notebook's cost."""
-
-    PATCHES = (
-        (
-            "matplotlib.figure",
-            "Figure",
-            ("tight_layout", "savefig", "draw", "draw_without_rendering"),
-        ),
-        ("matplotlib.backend_bases", "FigureCanvasBase", ("draw", "draw_idle", "print_figure")),
-        ("matplotlib.pyplot", None, ("show", "pause", "savefig", "tight_layout")),
-    )
-
-    def __init__(self) -> None:
-        self.saved: list[tuple[object, str, object]] = []
-
-    def __enter__(self) -> _QuietPlots:
-        for module_name, owner_name, attrs in self.PATCHES:
-            module = sys.modules.get(module_name)
-            owner = getattr(module, owner_name, None) if owner_name else module
-            if owner is None:
-                continue
-            for attr in attrs:
-                if hasattr(owner, attr):
-                    self.saved.append((owner, attr, owner.__dict__.get(attr, _Unbuilt)))
-                    setattr(owner, attr, _nothing)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for owner, attr, value in reversed(self.saved):
-            if value is _Unbuilt:
-                delattr(owner, attr)
-            else:
-                setattr(owner, attr, value)
-        self.saved.clear()
-        _close_figures()
-
-
-def _nothing(*args, **kwargs) -> None:
-    return None
-
-
-def _close_figures() -> None:
-    plt = sys.modules.get("matplotlib.pyplot")
-    if plt is not None:
-        try:
-            plt.close("all")
-        except BaseException:  # noqa: BLE001 - the student may have replaced it
-            pass
-
-
-class _Anything:
-    """What the stand-in IPython and ipywidgets hand out: accepts any call, attribute or
-    operation and does nothing (a widget, a display handle, an output area)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        pass
-
-    def __call__(self, *args, **kwargs):
-        return _Anything()
-
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _Anything()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: object) -> bool:
-        return False
-
-    def __iter__(self):
-        return iter(())
-
-    def __bool__(self) -> bool:
-        return False
-
-
-def _interact(*args, **kwargs):
-    """ipywidgets.interact as a stand-in: ``interact(f, ...)`` and ``@interact(...)`` both
-    leave the function defined, as the real one does."""
-    if args and callable(args[0]) and not kwargs.get("__options"):
-        return args[0]
-    return lambda f: f
-
-
-class _StandIns:
-    """A meta-path finder giving notebooks the display and widget modules they import (the real
-    ones are not in the sandbox): every call does nothing, every name exists."""
-
-    NAMES = ("IPython", "ipywidgets", "ipympl", "IPython.display", "IPython.core",
-             "IPython.core.display", "IPython.core.getipython")  # fmt: skip
-
-    def find_spec(self, name, path=None, target=None):
-        if name not in self.NAMES:
-            return None
-        import importlib.machinery
-
-        return importlib.machinery.ModuleSpec(name, self, is_package=True)
-
-    def create_module(self, spec):
-        module = _StandInModule(spec.name)
-        module.__path__ = []
-        return module
-
-    def exec_module(self, module) -> None:
-        if module.__name__ == "ipywidgets":
-            for name in ("interact", "interact_manual", "interactive"):
-                setattr(module, name, _interact)
-        if module.__name__ in ("IPython", "IPython.core.getipython"):
-            module.get_ipython = _NoShell
-
-
-class _StandInModule(types.ModuleType):
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _Anything
-
-
 def _load_ipynb(loader: _Loader, source: bytes, graded: frozenset = frozenset()) -> None:
     if not source.strip():
         loader.fatal = "the notebook file is empty"
@@ -1347,12 +1168,12 @@ def _load_ipynb(loader: _Loader, source: bytes, graded: frozenset = frozenset())
     try:
         if not isinstance(nb, dict):
             raise ValueError("it is not a JSON object")
-        cells = _cells(nb)
+        cells = _nbruntime.cells(nb)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
         loader.fatal = f"the notebook could not be read: {_exc_text(exc)}"
         loader.note(loader.fatal)
         return
-    sys.meta_path.insert(0, _StandIns())  # the real ones are outside the allow-list
+    sys.meta_path.insert(0, _nbruntime.StandIns())  # the real ones are outside the allow-list
     for number, src in cells:
         label = f"cell {number}"
         filename = f"<{label}>"
@@ -1366,11 +1187,11 @@ def _load_ipynb(loader: _Loader, source: bytes, graded: frozenset = frozenset())
         except (ValueError, RecursionError) as exc:
             loader.note(f"{label} could not be compiled: {_clip(str(exc), 200)}")
             continue
-        if _defines(tree, graded):  # an answer cell runs exactly as written
+        if _nbruntime.defines(tree, graded):  # an answer cell runs exactly as written
             loader.run_unit(code, label)
-            _close_figures()
+            _nbruntime.close_figures()
         else:
-            with _QuietPlots():
+            with _nbruntime.QuietPlots():
                 loader.run_unit(code, label)
 
 

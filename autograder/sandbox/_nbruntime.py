@@ -1,0 +1,196 @@
+"""What a notebook's cells need in the sandbox beyond Python: knows nothing of grading.
+
+- :func:`cells`: the code cells of a parsed notebook, numbered as Jupyter shows them.
+- :func:`defines`: whether a cell binds one of the graded names (an answer cell).
+- :class:`QuietPlots`: plot cells run without matplotlib's layout, drawing or showing.
+- :class:`StandIns`: IPython's display and ipywidgets as no-ops (the real ones are outside the
+  sandbox's allow-list), so a cell that shows a widget still defines what it defines.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+import types
+import warnings
+
+_MISSING = object()
+
+
+class NoShell:
+    """What ``get_ipython()`` returns here: every method (run_line_magic, system, ...) does
+    nothing, as the magics and shell escapes themselves are dropped."""
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: None
+
+
+def cells(nb: dict) -> list[tuple[int, str]]:
+    """(number as Jupyter shows it, source) of every code cell of a parsed notebook.
+
+    Version 4 notebooks (what Jupyter writes) are read as plain JSON; older ones through
+    nbformat's converters."""
+    if nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+        import nbformat  # only for notebooks older than format 4
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(json.dumps(nb), as_version=4)
+    out = []
+    for number, cell in enumerate(nb["cells"], start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        out.append((number, "".join(map(str, src)) if isinstance(src, list) else str(src)))
+    return out
+
+
+def defines(tree: ast.Module, names: frozenset) -> bool:
+    """Whether a cell binds any of ``names`` at its top level (def, class, =, import, also
+    inside top-level if/with/try/for blocks): then it is an answer cell."""
+    bound: set[str] = set()
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                bound.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.If | ast.With | ast.Try | ast.For | ast.While):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                todo.extend(getattr(node, field, []))
+        elif isinstance(node, ast.ExceptHandler):
+            todo.extend(node.body)
+    return not names.isdisjoint(bound)
+
+
+class QuietPlots:
+    """While a notebook's plot cells run: layout, drawing and showing do nothing, and every
+    figure is closed when the cell ends (as Jupyter's inline backend closes them). Figures are
+    still made, so a cell computes, defines and raises what it would in Jupyter; nobody will
+    ever see its pictures, and laying them out is most of a notebook's cost."""
+
+    PATCHES = (
+        (
+            "matplotlib.figure",
+            "Figure",
+            ("tight_layout", "savefig", "draw", "draw_without_rendering"),
+        ),
+        ("matplotlib.backend_bases", "FigureCanvasBase", ("draw", "draw_idle", "print_figure")),
+        ("matplotlib.pyplot", None, ("show", "pause", "savefig", "tight_layout")),
+    )
+
+    def __init__(self) -> None:
+        self.saved: list[tuple[object, str, object]] = []
+
+    def __enter__(self) -> QuietPlots:
+        for module_name, owner_name, attrs in self.PATCHES:
+            module = sys.modules.get(module_name)
+            owner = getattr(module, owner_name, None) if owner_name else module
+            if owner is None:
+                continue
+            for attr in attrs:
+                if hasattr(owner, attr):
+                    self.saved.append((owner, attr, owner.__dict__.get(attr, _MISSING)))
+                    setattr(owner, attr, _nothing)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, attr, value in reversed(self.saved):
+            if value is _MISSING:
+                delattr(owner, attr)
+            else:
+                setattr(owner, attr, value)
+        self.saved.clear()
+        close_figures()
+
+
+def _nothing(*args, **kwargs) -> None:
+    return None
+
+
+def close_figures() -> None:
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        try:
+            plt.close("all")
+        except BaseException:  # noqa: BLE001 - the student may have replaced it
+            pass
+
+
+class _Anything:
+    """What the stand-in IPython and ipywidgets hand out: accepts any call, attribute or
+    operation and does nothing (a widget, a display handle, an output area)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def __call__(self, *args, **kwargs):
+        return _Anything()
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Anything()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+    def __iter__(self):
+        return iter(())
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def _interact(*args, **kwargs):
+    """ipywidgets.interact as a stand-in: ``interact(f, ...)`` and ``@interact(...)`` both
+    leave the function defined, as the real one does."""
+    if args and callable(args[0]) and not kwargs.get("__options"):
+        return args[0]
+    return lambda f: f
+
+
+class StandIns:
+    """A meta-path finder giving notebooks the display and widget modules they import (the real
+    ones are not in the sandbox): every call does nothing, every name exists."""
+
+    NAMES = ("IPython", "ipywidgets", "ipympl", "IPython.display", "IPython.core",
+             "IPython.core.display", "IPython.core.getipython")  # fmt: skip
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.NAMES:
+            return None
+        import importlib.machinery
+
+        return importlib.machinery.ModuleSpec(name, self, is_package=True)
+
+    def create_module(self, spec):
+        module = _StandInModule(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module) -> None:
+        if module.__name__ == "ipywidgets":
+            for name in ("interact", "interact_manual", "interactive"):
+                setattr(module, name, _interact)
+        if module.__name__ in ("IPython", "IPython.core.getipython"):
+            module.get_ipython = NoShell
+
+
+class _StandInModule(types.ModuleType):
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Anything
+
+
+__all__ = ["NoShell", "QuietPlots", "StandIns", "cells", "close_figures", "defines"]
