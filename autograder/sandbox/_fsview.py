@@ -177,9 +177,12 @@ def _system_libraries() -> list[str]:
     return sorted(p for p in found if os.path.isfile(p))
 
 
-def writable_by(view: View, uid: int, gid: int, limit: int = 200_000) -> str | None:
+def writable_by(
+    view: View, uid: int, gid: int, deep: bool = True, limit: int = 200_000
+) -> str | None:
     """The first allowed file or folder (or an interpreter folder) that ``uid``/``gid`` could
-    write to, or None. Walks every allowed tree (at most ``limit`` entries)."""
+    write to, or None. ``deep``: walk every allowed tree (at most ``limit`` entries), else only
+    the allowed paths themselves and the folders holding them."""
     roots = [view.stdlib, *view.entries, *view.listable, os.path.dirname(sys.executable)]
     seen = 0
     stack = list(dict.fromkeys(roots))
@@ -201,7 +204,7 @@ def writable_by(view: View, uid: int, gid: int, limit: int = 200_000) -> str | N
             or (st.st_mode & 0o002 and not sticky_dir)
         ):
             return path
-        if stat.S_ISDIR(st.st_mode) and path not in view.hidden_in_stdlib:
+        if deep and stat.S_ISDIR(st.st_mode) and path not in view.hidden_in_stdlib:
             try:
                 with os.scandir(path) as it:
                     stack.extend(e.path for e in it)

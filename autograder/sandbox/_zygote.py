@@ -319,7 +319,10 @@ class Setup:
                 "Python and the virtual environment where other users can read them "
                 "(e.g. /usr or /opt)"
             )
-        found = _fsview.writable_by(self.view, self.uid, self.gid)
+        # Under Landlock no process of the sandbox uid can write outside its scratch folder
+        # whatever the permissions say, so the folders themselves are checked; without it the
+        # permissions are the only guard, and every allowed file is.
+        found = _fsview.writable_by(self.view, self.uid, self.gid, deep=not self.landlock)
         if found:
             return (
                 f"{found} is writable by the sandbox user (uid {self.uid}): student code could "
