@@ -26,11 +26,7 @@ MODES = {
     "user": "userns",  # an ordinary user's grader: an unprivileged user namespace
 }
 
-# One worker runs them all: one test briefly makes a package folder writable.
-pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="the runtimes are emulated as root"),
-    pytest.mark.xdist_group("runtimes"),
-]
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the runtimes are emulated as root")
 
 
 @pytest.fixture(scope="module", params=sorted(MODES))
@@ -100,25 +96,3 @@ def test_student_code_runs_but_reaches_nothing_outside_its_allow_list(probe):
         assert facts["yaml"] != "ok"  # installed here, but not for student code
     if runtime != "user":  # an ordinary user's other processes count against its limit too
         assert facts["forks"] <= 3  # RLIMIT_NPROC binds (4 processes and threads, itself incl.)
-
-
-@pytest.mark.parametrize("runtime", ["docker", "oldkernel"])
-def test_a_writable_interpreter_folder_refuses_to_start(runtime, tmp_path):
-    # Where student code runs as its own uid, a package folder it could write to would let it
-    # plant code that the grader later imports: the sandbox must not start.
-    import numpy
-
-    target = Path(numpy.__file__).parent / "linalg"
-    mode = target.stat().st_mode
-    target.chmod(mode | 0o002)
-    try:
-        proc = subprocess.run(
-            [sys.executable, str(CONTAINERLIKE), runtime, "--", sys.executable, "-m",
-             "autograder.export.gradescope_run", "--assignment", "shallow", "--check-isolation"],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-    finally:
-        target.chmod(mode)
-    deep = runtime == "oldkernel"  # with Landlock only the allowed folders themselves count
-    assert ("writable by the sandbox user" in proc.stdout) == deep, proc.stdout + proc.stderr
-    assert proc.returncode == (1 if deep else 0)

@@ -1,0 +1,58 @@
+"""The allow-list of the child's file system (autograder/sandbox/_fsview.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from pathlib import Path
+
+import numpy
+
+from autograder.sandbox._fsview import View, python_view, writable_by
+
+SANDBOX = 65000
+
+
+def test_the_view_holds_numpy_and_the_stdlib_but_never_the_grader():
+    view = python_view(hide=[str(Path(__file__).resolve().parents[3])])
+    names = {os.path.basename(e) for e in view.entries}
+    assert {"numpy", "matplotlib", "nbformat"} <= names
+    assert not names & {"autograder", "reference", "_course", "pytest", "yaml", "pydantic"}
+    assert view.stdlib == os.path.abspath(sysconfig.get_paths()["stdlib"])
+    read_only, writable, _listable = view.landlock_rules()
+    assert os.path.join(view.stdlib, "json") in read_only  # the stdlib, entry by entry ...
+    assert os.path.join(view.stdlib, "site-packages") not in read_only  # ... without its own
+    assert str(Path(numpy.__file__).parent) in read_only and writable == ["/dev/null"]
+
+
+def test_an_entry_holding_a_hidden_path_is_never_granted(tmp_path):
+    numpy_dir = str(Path(numpy.__file__).parent)
+    view = python_view(hide=[os.path.join(numpy_dir, "linalg")])
+    assert numpy_dir not in view.entries
+
+
+def _tree(tmp_path: Path) -> View:
+    lib = tmp_path / "lib"
+    (lib / "pkg" / "sub").mkdir(parents=True)
+    (lib / "pkg" / "sub" / "mod.py").write_text("x = 1\n")
+    for path in (tmp_path, lib, lib / "pkg", lib / "pkg" / "sub"):
+        path.chmod(0o755)
+    (lib / "pkg" / "sub" / "mod.py").chmod(0o644)
+    return View(str(lib), [], [str(lib / "pkg")], [str(lib)], [])
+
+
+def test_writable_files_are_found_deep_or_at_the_top(tmp_path):
+    view = _tree(tmp_path)
+    interpreter = os.path.dirname(sys.executable)
+    assert writable_by(view, SANDBOX, SANDBOX) in (None, interpreter)
+    mod = tmp_path / "lib" / "pkg" / "sub" / "mod.py"
+    mod.chmod(0o646)  # world-writable, deep inside an allowed package
+    assert writable_by(view, SANDBOX, SANDBOX) == str(mod)
+    assert writable_by(view, SANDBOX, SANDBOX, deep=False) is None  # Landlock guards it
+    mod.chmod(0o644)
+    if os.geteuid() == 0:  # owned by the sandbox uid: writable whatever the mode
+        os.chown(mod, SANDBOX, 0)
+        assert writable_by(view, SANDBOX, SANDBOX) == str(mod)
+    (tmp_path / "lib" / "pkg").chmod(0o777)  # an allowed folder itself: always refused
+    assert writable_by(view, SANDBOX, SANDBOX, deep=False) == str(tmp_path / "lib" / "pkg")
