@@ -15,11 +15,13 @@ an equal slope on both sides of a breakpoint means one affine piece.
 from __future__ import annotations
 
 import operator
+from fractions import Fraction
 
 import numpy as np
 
+from reference._exact import TINY, U, Net, fsign, gamma, to_fraction, unit_groups
 from reference._validate import as_float_array, as_layers
-from reference.shallow import SLOPE_RTOL, check_interval, same_x_tolerance
+from reference.shallow import check_interval
 
 __all__ = [
     "mlp",
@@ -85,72 +87,432 @@ def sawtooth_layers(depth: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return layers
 
 
-def _check_scalar_net(layers: object) -> list[tuple[np.ndarray, np.ndarray]]:
-    layers = as_layers("layers", layers, d_in=1)
-    W_last = layers[-1][0]
+def _exact_interval(lo: object, hi: object) -> tuple[float, float, Fraction, Fraction]:
+    """(lo, hi) as floats and as exact rationals (ints, Fractions, Decimals taken as typed)."""
+    lo_f, hi_f = check_interval(lo, hi)
+    ends = []
+    for value, rounded in ((lo, lo_f), (hi, hi_f)):
+        try:
+            ends.append(to_fraction(value))
+        except ValueError:
+            ends.append(Fraction(rounded))
+    if not ends[0] < ends[1]:
+        raise ValueError(f"lo and hi must be finite with lo < hi; got lo={lo!r}, hi={hi!r}")
+    return lo_f, hi_f, ends[0], ends[1]
+
+
+def _rounding_bound(rounded: float, exact: Fraction) -> float:
+    """A bound on |rounded - exact| for the float64 rounding of an exact value."""
+    return 0.0 if Fraction(rounded) == exact else 2.0 * U * abs(rounded) + TINY
+
+
+def _exact_forward(
+    net: Net, x: Fraction, upto: int
+) -> tuple[list[Fraction], list[Fraction], list[Fraction]]:
+    """Exact h_upto(x) and its slope on x's piece, and the roots of every unit of layers < upto.
+
+    Returns (h, dh, roots): the affine map of the layer-`upto` input on the piece of x is
+    h + dh * (t - x); roots lists -c/a for each unit a t + c of layers 1..upto on that piece
+    with a != 0 (the piece is bounded by the nearest ones).
+    """
+    h, dh = [x], [Fraction(1)]
+    roots: list[Fraction] = []
+    for layer in range(upto):
+        nh, ndh = [], []
+        for row in net.exact_rows(layer):
+            z = row[-1] + sum(w * v for w, v in zip(row, h, strict=False))
+            dz = sum((w * v for w, v in zip(row, dh, strict=False)), Fraction(0))
+            if dz != 0:
+                roots.append(x - z / dz)
+            nh.append(z if z > 0 else Fraction(0))
+            ndh.append(dz if z > 0 else Fraction(0))
+        h, dh = nh, ndh
+    return h, dh, roots
+
+
+class _Pieces:
+    """Exact subdivision of [lo, hi] into the pieces of a 1-input network, layer by layer.
+
+    The state is the sorted edge list e (n + 1,) with bounds de on |e - exact edge|, and the
+    values H (n + 1, d) of the current layer's input at the edges with bounds EH (n + 1,) on
+    the error of every entry of a row. The input of every layer is affine between neighbouring
+    edges, so a unit's pre-activation changes sign inside an interval exactly when its values
+    at the two ends have strictly opposite signs, and its root and the values there follow by
+    interpolation. Edges in ``rec`` are known exactly (position and H row as Fractions); an
+    interval with two exact ends is processed in exact arithmetic, and so are its pieces.
+
+    A float interval whose decision is not certain (a sign at an end within its error bound,
+    two roots closer than their bounds, or a piece narrower than its ends' bounds) is made
+    exact: its midpoint (certified inside, see ``_thin``) gives the exact activation pattern
+    there, hence the exact affine map of every unit and the exact ends of the interval.
+    """
+
+    def __init__(self, net: Net, lo: tuple[float, Fraction], hi: tuple[float, Fraction]):
+        self.net = net
+        self.lo, self.hi = lo[1], hi[1]
+        self.e = np.array([lo[0], hi[0]])
+        self.de = np.array([_rounding_bound(*lo), _rounding_bound(*hi)])
+        self.H = self.e[:, None].copy()
+        self.EH = self.de.copy()
+        self.rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
+        self.done = 0  # hidden layers processed
+        if not net.filtered:
+            self.rec = {0: (lo[1], [lo[1]]), 1: (hi[1], [hi[1]])}
+
+    # -- exact conversion ------------------------------------------------------------------
+
+    def _make_exact(self, i: int) -> None:
+        """Give both ends of float interval i exact records."""
+        if i in self.rec and i + 1 in self.rec:
+            return
+        a, b = Fraction(float(self.e[i])), Fraction(float(self.e[i + 1]))
+        x0 = (a + b) / 2
+        if not (x0 - a > Fraction(float(self.de[i])) and b - x0 > Fraction(float(self.de[i + 1]))):
+            raise AssertionError("internal error: float interval without a certified midpoint")
+        h, dh, roots = _exact_forward(self.net, x0, self.done)
+        if x0 in roots:
+            raise AssertionError("internal error: a unit changes sign inside a piece")
+        left = max([self.lo, *(r for r in roots if r < x0)])
+        right = min([self.hi, *(r for r in roots if r > x0)])
+        for k, x in ((i, left), (i + 1, right)):
+            row = [v + s * (x - x0) for v, s in zip(h, dh, strict=True)]
+            old = self.rec.get(k)
+            if old is not None and old[0] != x:
+                raise AssertionError("internal error: two exact values for one edge")
+            self.rec[k] = (x, row)
+            self._store_float(k, x, row)
+
+    def _store_float(self, k: int, x: Fraction, row: list[Fraction]) -> None:
+        self.e[k] = float(x)
+        self.de[k] = _rounding_bound(float(x), x)
+        vals = np.array([float(v) for v in row])
+        self.H[k] = vals
+        self.EH[k] = 2.0 * U * float(np.max(np.abs(vals), initial=0.0)) + TINY
+
+    # -- one hidden layer ------------------------------------------------------------------
+
+    def layer(self, index: int) -> None:
+        net = self.net
+        W, b = net.floats[index]
+        d, n_in = W.shape
+        e, de, H, EH = self.e, self.de, self.H, self.EH
+        n = e.size - 1
+        rep, _ = unit_groups(net, index)
+        reps = np.flatnonzero(rep == np.arange(d))
+        absW = np.abs(W)
+        Z = np.einsum("nj,dj->nd", H, W)
+        Z += b
+        EZ = np.einsum("nj,dj->nd", np.abs(H), absW)
+        EZ += np.abs(b)
+        EZ *= gamma(n_in)
+        EZ += EH[:, None] * absW.sum(axis=1)
+        EZ += TINY
+        # An all-zero row with zero error is exact; with a zero bias the value is exactly 0.
+        zero = np.zeros(Z.shape, dtype=bool)
+        if np.any(b == 0):
+            exact_zero = (EH == 0) & ~np.any(H, axis=1)
+            zero |= exact_zero[:, None] & (b == 0)[None, :]
+            del exact_zero
+        zero[:, rep < 0] = True
+        if np.any(zero):
+            EZ[zero] = 0.0
+            Z[zero] = 0.0
+        Zx: dict[int, list[Fraction]] = {}
+        for k, (_, h) in self.rec.items():
+            Zx[k] = self._exact_pre(net.exact_rows(index), h)
+        self._store_pre(Z, EZ, zero, Zx)
+        if reps.size == d:
+            Zs, Es, zs = Z, EZ, zero
+        else:
+            Zs, Es, zs = Z[:, reps], EZ[:, reps], zero[:, reps]
+        pos, neg = Zs > Es, Zs < -Es
+        certain = np.all(pos | neg | zs, axis=1)
+        bad = ~(certain[:-1] & certain[1:])
+        if not net.filtered:
+            bad[:] = True
+        cross = (pos[:-1] & neg[1:]) | (neg[:-1] & pos[1:])
+        del pos, neg, certain, zs
+        cross &= ~bad[:, None]
+        ii, jj = np.nonzero(cross)
+        del cross
+        # flat indices of (interval start, unit) and (interval end, unit) in Zs
+        ka = ii * Zs.shape[1] + jj
+        kb = ka + Zs.shape[1]
+        uu = reps[jj]
+        del jj
+        za, zb = Zs.ravel()[ka], Zs.ravel()[kb]
+        ea, eb = Es.ravel()[ka], Es.ravel()[kb]
+        del ka, kb, Zs, Es
+        t = za / (za - zb)
+        size = np.abs(za) + np.abs(zb)
+        spread = ea + eb
+        del za, zb, ea, eb
+        with np.errstate(over="ignore", invalid="ignore"):
+            dt = 2.0 * (spread * (size + spread) / (size - spread) ** 2 + 4.0 * U)
+        del size, spread
+        if ii.size > 1 and np.any(ii[1:] == ii[:-1]):
+            order = np.lexsort((t, ii))
+            ii, uu, t, dt = ii[order], uu[order], t[order], dt[order]
+            same = ii[1:] == ii[:-1]
+            close = same & ~(t[1:] - t[:-1] > dt[1:] + dt[:-1])
+            bad[ii[1:][close]] = True
+        w = e[ii + 1] - e[ii]
+        r = e[ii] + t * w
+        with np.errstate(over="ignore", invalid="ignore"):
+            dr = np.maximum(de[ii], de[ii + 1])
+            dr += 2.0 * ((dt + 3.0 * U) * np.abs(w) + 2.0 * U * np.abs(r)) + TINY
+        del w
+        bad[ii[self._thin(ii, r, dr) | ~np.isfinite(dr)]] = True
+        keep = ~bad[ii]
+        if not np.all(keep):
+            ii, uu, t, dt, r, dr = ii[keep], uu[keep], t[keep], dt[keep], r[keep], dr[keep]
+        del keep
+        # Values at the new edges: interpolate every unit; the root's own group is exactly 0.
+        Zr = Z[ii + 1] - Z[ii]
+        EZr = np.abs(Zr)
+        EZr *= dt[:, None]
+        Zr *= t[:, None]
+        Zr += Z[ii]
+        EZr += np.maximum(EZ[ii], EZ[ii + 1])
+        EZr += 4.0 * U * (np.abs(Z[ii]) + np.abs(Zr))
+        own = rep[None, :] == uu[:, None]
+        Zr[own] = 0.0
+        EZr[own] = 0.0
+        del own, t, dt, uu
+        Hr, EHr = _relu_bounded(Zr, EZr)
+        del Zr, EZr
+        Hold, EHold = _relu_bounded(Z, EZ)
+        del Z, EZ
+        # The uncertain intervals, in exact arithmetic.
+        todo = [int(i) for i in np.flatnonzero(bad)]
+        for i in todo:
+            self._make_exact(i)
+            for k in (i, i + 1):
+                if k not in Zx:
+                    Zx[k] = self._exact_pre(net.exact_rows(index), self.rec[k][1])
+        x_ii, x_pos, x_row = [], [], []
+        for i in todo:
+            xa, _ = self.rec[i]
+            xb, _ = self.rec[i + 1]
+            za, zb = Zx[i], Zx[i + 1]
+            ts = sorted(
+                {za[u] / (za[u] - zb[u]) for u in reps if fsign(za[u]) * fsign(zb[u]) < 0}
+            )
+            for tt in ts:
+                x_ii.append(i)
+                x_pos.append(xa + tt * (xb - xa))
+                x_row.append([p + tt * (q - p) for p, q in zip(za, zb, strict=True)])
+        # Assemble the new edge list: old edges, float roots, exact roots, in order.
+        n_x = len(x_ii)
+        if n_x:
+            all_ii = np.concatenate([ii, np.array(x_ii, dtype=ii.dtype)])
+            order = np.argsort(all_ii, kind="stable")
+            all_ii = all_ii[order]
+        else:
+            all_ii, order = ii, None
+        counts = np.bincount(all_ii, minlength=n)
+        shift = np.zeros(n + 1, dtype=np.intp)
+        np.cumsum(counts, out=shift[1:])
+        old_pos = np.arange(n + 1) + shift
+        new_pos = old_pos[all_ii] + 1 + (np.arange(all_ii.size) - shift[all_ii])
+        size = n + 1 + all_ii.size
+        del counts, shift
+        e_new = np.empty(size)
+        de_new = np.empty(size)
+        H_new = np.empty((size, d))
+        EH_new = np.empty(size)
+        e_new[old_pos], de_new[old_pos], H_new[old_pos], EH_new[old_pos] = e, de, Hold, EHold
+        del Hold, EHold
+        x_float = np.array([float(x) for x in x_pos])
+        if order is None:
+            e_new[new_pos], de_new[new_pos], H_new[new_pos], EH_new[new_pos] = r, dr, Hr, EHr
+        else:
+            pos_f = order < ii.size
+            slots_f, slots_x = new_pos[pos_f], new_pos[~pos_f]
+            # within each group the original order is kept by the stable sort
+            e_new[slots_f], de_new[slots_f], H_new[slots_f], EH_new[slots_f] = r, dr, Hr, EHr
+            e_new[slots_x] = x_float
+        del r, dr, Hr, EHr
+        rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
+        for k, z in Zx.items():
+            rec[int(old_pos[k])] = (self.rec[k][0], [v if v > 0 else Fraction(0) for v in z])
+        if n_x:
+            for slot, x, z in zip(slots_x, x_pos, x_row, strict=True):
+                rec[int(slot)] = (x, [v if v > 0 else Fraction(0) for v in z])
+        self.e, self.de, self.H, self.EH = e_new, de_new, H_new, EH_new
+        self.rec = rec
+        for k, (x, row) in rec.items():
+            self._store_float(k, x, row)
+        self.done = index + 1
+
+    @staticmethod
+    def _exact_pre(rows: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
+        return [row[-1] + sum(w * v for w, v in zip(row, h, strict=False)) for row in rows]
+
+    @staticmethod
+    def _store_pre(Z, EZ, zero, Zx: dict[int, list[Fraction]]) -> None:
+        for k, z in Zx.items():
+            vals = np.array([float(v) for v in z])
+            Z[k] = vals
+            EZ[k] = 2.0 * U * np.abs(vals) + TINY
+            zero[k] = [v == 0 for v in z]
+            EZ[k][zero[k]] = 0.0
+
+    def _thin(self, ii: np.ndarray, r: np.ndarray, dr: np.ndarray) -> np.ndarray:
+        """Roots that would bound a piece too narrow for a certified midpoint.
+
+        A piece [a, b] keeps a float midpoint strictly inside its exact counterpart when
+        b - a > 2 max(da, db); roots are sorted by interval, then by position.
+        """
+        e, de = self.e, self.de
+        if ii.size == 0:
+            return np.zeros(0, dtype=bool)
+        gap = 2.0 * (1.0 + 4.0 * U)
+        first = np.ones(ii.size, dtype=bool)
+        first[1:] = ii[1:] != ii[:-1]
+        if np.all(first):  # one root per interval
+            thin = r - e[ii] <= gap * np.maximum(dr, de[ii])
+            thin |= e[ii + 1] - r <= gap * np.maximum(dr, de[ii + 1])
+            return thin
+        last = np.ones(ii.size, dtype=bool)
+        last[:-1] = first[1:]
+        prev_x = np.where(first, e[ii], np.roll(r, 1))
+        prev_d = np.where(first, de[ii], np.roll(dr, 1))
+        thin = r - prev_x <= gap * np.maximum(dr, prev_d)
+        del prev_x, prev_d
+        next_x = np.where(last, e[ii + 1], np.roll(r, -1))
+        next_d = np.where(last, de[ii + 1], np.roll(dr, -1))
+        thin |= next_x - r <= gap * np.maximum(dr, next_d)
+        return thin
+
+    # -- the output ------------------------------------------------------------------------
+
+    def bends(self) -> np.ndarray:
+        """Bool (n - 1,): whether the output's slope changes at each inner edge, exactly."""
+        net = self.net
+        W, b = net.floats[-1]
+        w = W[0]
+        n = self.e.size - 1
+        if n == 1:
+            return np.zeros(0, dtype=bool)
+        Y = np.einsum("nj,j->n", self.H, w)
+        Y += b[0]
+        EY = np.einsum("nj,j->n", np.abs(self.H), np.abs(w))
+        EY += abs(b[0])
+        EY *= gamma(w.size)
+        EY += self.EH * np.abs(w).sum()
+        EY += TINY
+        rows = net.exact_rows(len(net) - 1)
+        Yx = {k: self._exact_pre(rows, h)[0] for k, (_, h) in self.rec.items()}
+        if not net.filtered:
+            Y[:], EY[:] = 0.0, np.inf
+        for k, y in Yx.items():
+            Y[k] = float(y)
+            EY[k] = 2.0 * U * abs(Y[k]) + TINY
+        s_lo, s_hi = _slope_bounds(self.e, self.de, Y, EY)
+        del Y, EY
+        bent = (s_lo[1:] > s_hi[:-1]) | (s_hi[1:] < s_lo[:-1])
+        del s_lo, s_hi
+        unsure = np.flatnonzero(~bent)
+        if unsure.size:
+            slopes: dict[int, Fraction] = {}
+
+            def slope(i: int) -> Fraction:
+                if i not in slopes:
+                    if not (i in self.rec and i + 1 in self.rec):
+                        self._make_exact(i)
+                    (xa, ha), (xb, hb) = self.rec[i], self.rec[i + 1]
+                    ya, yb = self._exact_pre(rows, ha)[0], self._exact_pre(rows, hb)[0]
+                    slopes[i] = (yb - ya) / (xb - xa)
+                return slopes[i]
+
+            for k in unsure:
+                bent[k] = slope(int(k)) != slope(int(k) + 1)
+        return bent
+
+
+def _relu_bounded(Z: np.ndarray, EZ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """relu(Z) and, per row, a bound on the error of every entry (certain negatives are 0)."""
+    EH = np.where(Z < -EZ, 0.0, EZ).max(axis=1, initial=0.0)
+    return np.maximum(Z, 0.0), EH
+
+
+def _slope_bounds(
+    e: np.ndarray, de: np.ndarray, Y: np.ndarray, EY: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds (lo, hi), each (n,), on the exact slope (Y[i+1] - Y[i]) / (e[i+1] - e[i])."""
+    num = Y[1:] - Y[:-1]
+    en = EY[1:] + EY[:-1]
+    en += 2.0 * U * np.abs(num)
+    den = e[1:] - e[:-1]
+    ed = de[1:] + de[:-1]
+    ed += 2.0 * U * np.abs(den)
+    d_lo = den - ed
+    d_hi = den + ed
+    del den, ed
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        up = num + en
+        s_hi = np.maximum(up / d_lo, up / d_hi)
+        up -= 2.0 * en
+        s_lo = np.minimum(up / d_lo, up / d_hi)
+    del up, num, en
+    s_hi += 4.0 * U * np.abs(s_hi) + TINY
+    s_lo -= 4.0 * U * np.abs(s_lo) + TINY
+    unknown = ~(d_lo > 0)
+    s_hi[unknown] = np.inf
+    s_lo[unknown] = -np.inf
+    s_hi[np.isnan(s_hi)] = np.inf
+    s_lo[np.isnan(s_lo)] = -np.inf
+    return s_lo, s_hi
+
+
+def _piece_edges(layers: object, lo: object, hi: object) -> tuple[np.ndarray, int]:
+    net = Net("layers", layers, d_in=1)
+    W_last = net.floats[-1][0]
     if W_last.shape[0] != 1:
         raise ValueError(
-            f"layers must end with 1 output: layers[{len(layers) - 1}] W must have shape "
+            f"layers must end with 1 output: layers[{len(net) - 1}] W must have shape "
             f"(1, {W_last.shape[1]}); got shape {W_last.shape}"
         )
-    return layers
+    lo_f, hi_f, lo_x, hi_x = _exact_interval(lo, hi)
+    pieces = _Pieces(net, (lo_f, lo_x), (hi_f, hi_x))
+    for index in range(len(net) - 1):
+        pieces.layer(index)
+    bent = pieces.bends()
+    e = pieces.e
+    edges = np.concatenate([e[:1], e[1:-1][bent], e[-1:]])
+    return edges, int(np.count_nonzero(bent)) + 1
 
 
-def linear_piece_edges(
-    layers: list[tuple[np.ndarray, np.ndarray]], lo: float, hi: float
-) -> np.ndarray:
+def linear_piece_edges(layers: list, lo: float, hi: float) -> np.ndarray:
     """Breakpoints of the maximal affine pieces of a 1-input, 1-output network on [lo, hi].
 
-    layers: as for `mlp` with d_in = 1 and d_out = 1; lo < hi. Returns a sorted array of
-    shape (P + 1,) starting at lo and ending at hi, where P is the number of pieces.
+    layers: as for `mlp` with d_in = 1 and d_out = 1 (weights may also be ints, Fractions or
+    Decimals, taken exactly); lo < hi. Returns a sorted array of shape (P + 1,) starting at lo
+    and ending at hi, where P is the number of pieces (as `count_linear_pieces` counts them);
+    the breakpoints are exact rationals rounded to float64, so two that lie closer than
+    float64 resolves can print equal.
     """
-    layers = _check_scalar_net(layers)
-    lo, hi = check_interval(lo, hi)
-    edges = np.array([lo, hi])
-    # Per interval (rows): the current layer input is slope * x + icpt; `scale` bounds the
-    # magnitude of the terms summed into each slope (for the final equality test).
-    slope, icpt, scale = np.ones((1, 1)), np.zeros((1, 1)), np.ones((1, 1))
-    for W, b in layers[:-1]:
-        pre_slope = slope @ W.T  # (M, d)
-        pre_icpt = icpt @ W.T + b
-        pre_scale = scale @ np.abs(W).T
-        left, right = edges[:-1, None], edges[1:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            roots = -pre_icpt / pre_slope
-        inside = (
-            (pre_slope != 0)
-            & (roots - left > same_x_tolerance(roots, left, lo, hi))
-            & (right - roots > same_x_tolerance(roots, right, lo, hi))
-        )
-        if np.any(inside):
-            # Roots lie farther than the tolerance from every old edge, so dropping each point
-            # that is within the tolerance of its predecessor removes repeated roots only.
-            points = np.sort(np.concatenate([edges, roots[inside]]))
-            keep = np.ones(points.size, dtype=bool)
-            keep[1:] = np.diff(points) > same_x_tolerance(points[1:], points[:-1], lo, hi)
-            new_edges = points[keep]
-            parent = np.searchsorted(edges, new_edges[:-1], side="right") - 1
-            pre_slope, pre_icpt, pre_scale = pre_slope[parent], pre_icpt[parent], pre_scale[parent]
-            edges = new_edges
-        mid = 0.5 * (edges[:-1] + edges[1:])
-        active = pre_slope * mid[:, None] + pre_icpt > 0
-        slope = np.where(active, pre_slope, 0.0)
-        icpt = np.where(active, pre_icpt, 0.0)
-        scale = np.where(active, pre_scale, 0.0)
-    w_out = layers[-1][0][0]
-    out_slope = slope @ w_out
-    out_scale = scale @ np.abs(w_out)
-    bends = np.abs(np.diff(out_slope)) > SLOPE_RTOL * np.maximum(out_scale[:-1], out_scale[1:])
-    return np.concatenate([edges[:1], edges[1:-1][bends], edges[-1:]])
+    edges, _ = _piece_edges(layers, lo, hi)
+    return edges
 
 
-def count_linear_pieces(layers: list[tuple[np.ndarray, np.ndarray]], lo: float, hi: float) -> int:
+def count_linear_pieces(layers: list, lo: float, hi: float) -> int:
     """Exact number of maximal intervals of [lo, hi] on which the network is affine.
 
     layers: as for `mlp` with one input and one output; lo < hi finite. Returns a Python int
-    (the sawtooth of depth L gives 2**L on [-2, 2]).
+    (the sawtooth of depth L gives 2**L on [-2, 2]). The count is that of the network exactly
+    as given: every float64 weight is the binary rational it stores, and no piece is merged or
+    lost however narrow it is or however little the slope changes (see the module docstring).
+
+    To count the net as typed in decimals rather than its float64 rounding, pass the weights
+    (and lo, hi if needed) as ``fractions.Fraction`` (``Fraction("0.1")``), ``decimal.Decimal``
+    or int: for example ``[(np.array([[Fraction("0.3")], [Fraction("0.1")]], dtype=object),
+    [0, 0]), ([[1, -3]], [0])]`` is the zero function, 1 piece, while the same net in float64
+    has 2.
     """
-    return int(linear_piece_edges(layers, lo, hi).size - 1)
+    _, count = _piece_edges(layers, lo, hi)
+    return count
 
 
 def collapse_linear(layers: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
