@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import math
 from fractions import Fraction
 
 from reference._exact import TINY, U, Net, gamma, to_fraction, unit_groups
@@ -215,34 +216,76 @@ def _exact_maps(net: Net, patterns: list[np.ndarray], layer: int):
     return out, M
 
 
-def _float_split(poly: np.ndarray, s: np.ndarray, err: float) -> tuple[np.ndarray, np.ndarray]:
-    """Cut a float polygon (k, 3) whose vertex values s (k,) are all certain and of both signs.
+def _intersect(l1: list[float], l2: list[float]) -> list[float]:
+    """Intersection of two float lines with error bounds, as [x, y, delta].
 
-    Returns (positive piece, negative piece) with the columns x, y, delta; the new vertices
-    get delta from the error of s (at most err at each vertex) and the rounding.
+    Each line is (a, b, c, ea, eb, ec): the exact line a* x + b* y + c* = 0 has |a* - a| <= ea,
+    and so on. delta bounds the distance (in each coordinate) from the float intersection to
+    the exact one; it is inf when the lines may be parallel within their errors.
     """
+    a1, b1, c1, ea1, eb1, ec1 = l1
+    a2, b2, c2, ea2, eb2, ec2 = l2
+    p1, p2, p3, p4, p5, p6 = a1 * b2, a2 * b1, b1 * c2, b2 * c1, c1 * a2, c2 * a1
+    det = p1 - p2
+    # |x* y* - x y| <= |x| ey + |y| ex + ex ey for each product, plus float rounding
+    e_det = abs(a1) * eb2 + abs(b2) * ea1 + ea1 * eb2 + abs(a2) * eb1 + abs(b1) * ea2 + ea2 * eb1
+    e_nx = abs(b1) * ec2 + abs(c2) * eb1 + eb1 * ec2 + abs(b2) * ec1 + abs(c1) * eb2 + eb2 * ec1
+    e_ny = abs(c1) * ea2 + abs(a2) * ec1 + ec1 * ea2 + abs(c2) * ea1 + abs(a1) * ec2 + ec2 * ea1
+    e_det += 4.0 * U * (abs(p1) + abs(p2))
+    e_nx += 4.0 * U * (abs(p3) + abs(p4))
+    e_ny += 4.0 * U * (abs(p5) + abs(p6))
+    lo_det = abs(det) - e_det
+    if not lo_det > 0:
+        return [0.0, 0.0, math.inf]
+    x, y = (p3 - p4) / det, (p5 - p6) / det
+    # |n*/d* - n/d| <= (|n* - n| + |n/d| |d* - d|) / |d*|
+    dx = (e_nx + abs(x) * e_det) / lo_det
+    dy = (e_ny + abs(y) * e_det) / lo_det
+    delta = 2.0 * (max(dx, dy) + 2.0 * U * max(abs(x), abs(y))) + TINY
+    return [x, y, delta]
+
+
+def _float_split(poly: np.ndarray, s: np.ndarray, cut: list[float]):
+    """Cut a float polygon (k, 9) whose vertex values s (k,) are all certain and of both signs.
+
+    Rows are (x, y, delta, a, b, c, ea, eb, ec): a vertex, a bound on its distance to the exact
+    vertex, and the line (with error bounds) of the edge from this vertex to the next. ``cut``
+    is the cutting line (6 floats). Returns (positive piece, negative piece) in the same
+    layout, and for each its (max |x|, max |y|) and max delta; a new vertex is the
+    intersection of its edge's line with the cut, computed afresh.
+    """
+    rows = poly.tolist()
+    signs = (s > 0).tolist()
     pos_pts, neg_pts = [], []
-    k = poly.shape[0]
+    k = len(rows)
     for i in range(k):
-        j = (i + 1) % k
-        si, sj = s[i], s[j]
-        if si > 0:
-            pos_pts.append(poly[i])
+        row = rows[i]
+        si, sj = signs[i], signs[(i + 1) % k]
+        if si:
+            pos_pts.append(row)
         else:
-            neg_pts.append(poly[i])
-        if (si > 0) != (sj > 0):
-            size = abs(si) + abs(sj)
-            dt = 2.0 * (2.0 * err * (size + 2.0 * err) / (size - 2.0 * err) ** 2 + 4.0 * U)
-            t = si / (si - sj)
-            pi, pj = poly[i], poly[j]
-            q = pi + t * (pj - pi)
-            span = max(abs(pj[0] - pi[0]), abs(pj[1] - pi[1]))
-            q[2] = max(pi[2], pj[2]) + 2.0 * (
-                (dt + 3.0 * U) * span + 2.0 * U * max(abs(q[0]), abs(q[1]))
-            ) + TINY
-            pos_pts.append(q)
-            neg_pts.append(q)
-    return np.array(pos_pts), np.array(neg_pts)
+            neg_pts.append(row)
+        if si != sj:
+            q = _intersect(row[3:], cut)
+            on_edge = q + row[3:]
+            on_cut = q + cut
+            if si:  # leaving the positive side: the positive piece follows the cut
+                pos_pts.append(on_cut)
+                neg_pts.append(on_edge)
+            else:
+                pos_pts.append(on_edge)
+                neg_pts.append(on_cut)
+    out = []
+    for pts in (pos_pts, neg_pts):
+        out.append(np.array(pts))
+        out.append(
+            (
+                max(abs(r[0]) for r in pts),
+                max(abs(r[1]) for r in pts),
+                max(r[2] for r in pts),
+            )
+        )
+    return out
 
 
 def _box_exact(box: object) -> tuple[tuple[float, float, float, float], list[Fraction]]:
@@ -271,7 +314,16 @@ def _regions(layers: object, box: object) -> tuple[list[np.ndarray], np.ndarray]
             for (fx, fy), (ex, ey) in zip(corners, box_exact, strict=True)
         ]
     )
-    polys: list[np.ndarray] = [np.column_stack([corners, delta])]
+    # the box's edges: y = ymin, x = xmax, y = ymax, x = xmin (from each corner to the next)
+    box_lines = []
+    for (ax, ay), value, exact_value in (
+        ((0.0, 1.0), ymin, eymin),
+        ((1.0, 0.0), xmax, exmax),
+        ((0.0, 1.0), ymax, eymax),
+        ((1.0, 0.0), xmin, exmin),
+    ):
+        box_lines.append([ax, ay, -value, 0.0, 0.0, _round_bound(value, exact_value)])
+    polys: list[np.ndarray] = [np.column_stack([corners, delta, np.array(box_lines)])]
     exact: list[_ExactPolygon] = []
     if not net.filtered:
         exact.append(_ExactPolygon(list(box_exact), _IDENTITY, [], [], [], [], []))
@@ -282,30 +334,38 @@ def _regions(layers: object, box: object) -> tuple[list[np.ndarray], np.ndarray]
     m = np.zeros((len(polys), 2))
     EM = np.zeros_like(M)
     Em = np.zeros_like(m)
-    patterns: list[np.ndarray] = []  # one (P, d_l) block per processed layer
+    past = np.zeros((len(polys), 0), dtype=bool)  # patterns of the finished layers
+    lengths = np.array([q.shape[0] for q in polys], dtype=np.intp)
+    vmax = np.array([np.abs(q[:, :2]).max(axis=0) for q in polys]).reshape(len(polys), 2)
+    dmax = np.array([q[:, 2].max() for q in polys])
     for li in range(n_hidden):
         W, b = net.floats[li]
         d_l, n_in = W.shape
         absW = np.abs(W)
         g = gamma(n_in)
-        A = np.einsum("ij,pjk->pik", W, M)
-        c = np.einsum("pj,ij->pi", m, W) + b
-        EA = np.einsum("ij,pjk->pik", absW, EM + g * np.abs(M)) + TINY
-        Ec = np.einsum("pj,ij->pi", Em + g * np.abs(m), absW) + (g * np.abs(b) + TINY)
+        P0 = len(polys)
+        # The maps depend only on the finished layers' pattern: every piece made in this layer
+        # reads them from the row src[p] of the polygon it came from.
+        A = (W @ M.transpose(1, 0, 2).reshape(n_in, 2 * P0)).reshape(d_l, P0, 2)
+        A = A.transpose(1, 0, 2)
+        c = m @ W.T + b
+        EA = (absW @ (EM + g * np.abs(M)).transpose(1, 0, 2).reshape(n_in, 2 * P0)).reshape(
+            d_l, P0, 2
+        )
+        EA = EA.transpose(1, 0, 2) + TINY
+        Ec = (Em + g * np.abs(m)) @ absW.T + (g * np.abs(b) + TINY)
         dead = ~np.any(M, axis=(1, 2)) & ~np.any(m, axis=1) & ~np.any(EM, axis=(1, 2))
         dead &= ~np.any(Em, axis=1)
         EA[dead] = 0.0
         Ec[dead] = 0.0  # z = b exactly: every input is exactly 0
-        P = len(polys)
-        active = np.zeros((P, d_l), dtype=bool)
-        sign = np.zeros((P, d_l), dtype=np.int8)
+        src = np.arange(P0)
+        active = np.zeros((P0, d_l), dtype=bool)
+        sign = np.zeros((P0, d_l), dtype=np.int8)
         rep, ratio = unit_groups(net, li)
         for ep in exact:
             maps = _compose(net, li, ep.M)
             ep.A, ep.c = [(a, bb) for a, bb, _ in maps], [cc for _, _, cc in maps]
             ep.active, ep.sign = [False] * d_l, [0] * d_l
-        vmax = np.array([np.abs(q[:, :2]).max(axis=0) for q in polys]).reshape(P, 2)
-        dmax = np.array([q[:, 2].max() for q in polys])
         for u in range(d_l):
             if rep[u] < 0:
                 for ep in exact:
@@ -321,22 +381,22 @@ def _regions(layers: object, box: object) -> tuple[list[np.ndarray], np.ndarray]
                 continue
             P = len(polys)
             if P:
-                lengths = np.fromiter((q.shape[0] for q in polys), dtype=np.intp, count=P)
                 starts = np.zeros(P, dtype=np.intp)
                 np.cumsum(lengths[:-1], out=starts[1:])
                 owner = np.repeat(np.arange(P), lengths)
                 verts = np.concatenate(polys)
-                Au, cu = A[:, u, :], c[:, u]
+                Au, cu = A[src, u, :], c[src, u]
+                EAu, Ecu, deadu = EA[src, u, :], Ec[src, u], dead[src]
                 s = np.einsum("vk,vk->v", Au[owner], verts[:, :2]) + cu[owner]
                 absA = np.abs(Au)
                 err = (
-                    np.einsum("pk,pk->p", EA[:, u, :], vmax + dmax[:, None])
-                    + Ec[:, u]
+                    np.einsum("pk,pk->p", EAu, vmax + dmax[:, None])
+                    + Ecu
                     + absA.sum(axis=1) * dmax
                     + 4.0 * U * (np.einsum("pk,pk->p", absA, vmax) + np.abs(cu))
                     + TINY
                 )
-                const0 = dead & (cu == 0)  # exactly zero on the polygon
+                const0 = deadu & (cu == 0)  # exactly zero on the polygon
                 err_v = err[owner]
                 pos = s > err_v
                 neg = s < -err_v
@@ -349,63 +409,61 @@ def _regions(layers: object, box: object) -> tuple[list[np.ndarray], np.ndarray]
                 sign[:, u] = np.where(any_pos, 1, np.where(any_neg, -1, 0))
                 crossed = np.flatnonzero(certain & any_pos & any_neg)
                 unsure = np.flatnonzero(~certain)
-                new_polys: list[np.ndarray] = []
-                new_from: list[int] = []
-                for p in crossed:
-                    lo, hi = starts[p], starts[p] + lengths[p]
-                    pos_piece, neg_piece = _float_split(polys[p], s[lo:hi], err[p])
-                    polys[p] = pos_piece
-                    active[p, u] = True
-                    sign[p, u] = 1
-                    new_polys.append(neg_piece)
-                    new_from.append(p)
-                if new_polys:
-                    idx = np.array(new_from, dtype=np.intp)
+                if crossed.size:
+                    new_polys: list[np.ndarray] = []
+                    stats = []
+                    cuts = np.column_stack([Au[crossed], cu[crossed], EAu[crossed], Ecu[crossed]])
+                    for p, cut in zip(crossed.tolist(), cuts.tolist(), strict=True):
+                        lo = starts[p]
+                        pos_piece, pos_stat, neg_piece, neg_stat = _float_split(
+                            polys[p], s[lo : lo + lengths[p]], cut
+                        )
+                        polys[p] = pos_piece
+                        new_polys.append(neg_piece)
+                        stats.append((pos_stat, neg_stat))
+                    active[crossed, u] = True
+                    sign[crossed, u] = 1
                     polys.extend(new_polys)
-                    new_active = active[idx]
+                    new_active = active[crossed]
                     new_active[:, u] = False
-                    new_sign = sign[idx]
+                    new_sign = sign[crossed]
                     new_sign[:, u] = -1
                     active = np.concatenate([active, new_active])
                     sign = np.concatenate([sign, new_sign])
-                    A, c = np.concatenate([A, A[idx]]), np.concatenate([c, c[idx]])
-                    EA, Ec = np.concatenate([EA, EA[idx]]), np.concatenate([Ec, Ec[idx]])
-                    dead = np.concatenate([dead, dead[idx]])
-                    patterns = [np.concatenate([blk, blk[idx]]) for blk in patterns]
-                    fresh = [polys[p] for p in new_from]
-                    grown = [polys[p] for p in crossed]
-                    vmax[crossed] = [np.abs(q[:, :2]).max(axis=0) for q in grown]
-                    dmax[crossed] = [q[:, 2].max() for q in grown]
-                    vmax = np.concatenate([vmax, [np.abs(q[:, :2]).max(axis=0) for q in fresh]])
-                    dmax = np.concatenate([dmax, [q[:, 2].max() for q in fresh]])
+                    src = np.concatenate([src, src[crossed]])
+                    st = np.array(stats)  # (n, 2, 3)
+                    vmax[crossed] = st[:, 0, :2]
+                    dmax[crossed] = st[:, 0, 2]
+                    vmax = np.concatenate([vmax, st[:, 1, :2]])
+                    dmax = np.concatenate([dmax, st[:, 1, 2]])
+                    lengths[crossed] = [polys[p].shape[0] for p in crossed.tolist()]
+                    lengths = np.concatenate([lengths, [q.shape[0] for q in new_polys]])
                 if unsure.size:
-                    for p in unsure:
+                    for p in unsure.tolist():
                         exact.append(
-                            _to_exact(net, box_exact, li, u, [blk[p] for blk in patterns],
-                                      active[p], sign[p])
+                            _to_exact(
+                                net, box_exact, li, u, [*_split_rows(past[src[p]], net, li)],
+                                active[p], sign[p],
+                            )
                         )
+                        exact[-1].sign[u] = 0
                     keep = np.ones(len(polys), dtype=bool)
                     keep[unsure] = False
-                    polys = [q for q, k in zip(polys, keep, strict=True) if k]
-                    active, sign, A, c, EA, Ec = (
-                        active[keep], sign[keep], A[keep], c[keep], EA[keep], Ec[keep]
-                    )
-                    dead, vmax, dmax = dead[keep], vmax[keep], dmax[keep]
-                    patterns = [blk[keep] for blk in patterns]
+                    polys = [q for q, k in zip(polys, keep.tolist(), strict=True) if k]
+                    active, sign, src = active[keep], sign[keep], src[keep]
+                    vmax, dmax, lengths = vmax[keep], dmax[keep], lengths[keep]
                     # the converted polygons still need unit u: done with the exact ones below
-                    for ep in exact[len(exact) - unsure.size :]:
-                        ep.sign[u] = 0
             exact = _exact_unit(exact, u)
-        patterns.append(active)
         mask = active.astype(np.float64)[:, :, None]
-        M, m = A * mask, c * mask[:, :, 0]
-        EM, Em = EA * mask, Ec * mask[:, :, 0]
+        M, m = A[src] * mask, c[src] * mask[:, :, 0]
+        EM, Em = EA[src] * mask, Ec[src] * mask[:, :, 0]
+        past = np.concatenate([past[src], active], axis=1)
         for ep in exact:
             ep.patterns = [*ep.patterns, np.array(ep.active, dtype=bool)]
             ep.M = _mask([(a, b, cc) for (a, b), cc in zip(ep.A, ep.c, strict=True)], ep.active)
     n_units = sum(W.shape[0] for W, _ in net.floats[:-1])
     out_polys = [np.ascontiguousarray(q[:, :2]) for q in polys]
-    blocks = np.concatenate(patterns, axis=1) if patterns else np.zeros((len(polys), n_units), bool)
+    blocks = past
     out_polys += [np.array([[float(x), float(y)] for x, y in ep.verts]) for ep in exact]
     if exact:
         ex_rows = np.array(
@@ -413,6 +471,15 @@ def _regions(layers: object, box: object) -> tuple[list[np.ndarray], np.ndarray]
         ).reshape(len(exact), n_units)
         blocks = np.concatenate([blocks.reshape(len(polys), n_units), ex_rows])
     return out_polys, blocks.astype(bool)
+
+
+def _split_rows(row: np.ndarray, net: Net, layers: int) -> list[np.ndarray]:
+    """One flat pattern row cut into per-layer rows for the first ``layers`` layers."""
+    out, at = [], 0
+    for W, _ in net.floats[:layers]:
+        out.append(row[at : at + W.shape[0]])
+        at += W.shape[0]
+    return out
 
 
 def _round_bound(rounded: float, exact: Fraction) -> float:
