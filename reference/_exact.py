@@ -105,7 +105,9 @@ class Net:
                 if not np.all(np.isfinite(arr)):
                     raise ValueError(f"{name}[{i}] {label} must be finite; got {arr!r:.80}")
                 mags = np.abs(arr[arr != 0])
-                if mags.size and (mags.min() < _SMALLEST_FILTERED or mags.max() > _LARGEST_FILTERED):
+                if mags.size and (
+                    mags.min() < _SMALLEST_FILTERED or mags.max() > _LARGEST_FILTERED
+                ):
                     self.filtered = False
             for part in self._raw[i]:
                 if not isinstance(part, np.ndarray) or part.dtype == object:
@@ -192,8 +194,10 @@ def unit_groups(net: Net, layer: int) -> tuple[np.ndarray, np.ndarray]:
         r0 = exact_rows[first]
         for v in members[1:]:
             rv = exact_rows[v]
-            if r0[p] != 0 and rv[p] != 0 and all(
-                rv[j] * r0[p] == r0[j] * rv[p] for j in range(len(r0))
+            if (
+                r0[p] != 0
+                and rv[p] != 0
+                and all(rv[j] * r0[p] == r0[j] * rv[p] for j in range(len(r0)))
             ):
                 rep[v] = first
                 ratio_sign[v] = 1 if (rv[p] > 0) == (r0[p] > 0) else -1

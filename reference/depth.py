@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from reference._exact import TINY, U, Net, fsign, gamma, to_fraction, unit_groups
+from reference._exact import TINY, Net, U, fsign, gamma, to_fraction, unit_groups
 from reference._validate import as_float_array, as_layers
 from reference.shallow import check_interval
 
@@ -295,9 +295,7 @@ class _Pieces:
             xa, _ = self.rec[i]
             xb, _ = self.rec[i + 1]
             za, zb = Zx[i], Zx[i + 1]
-            ts = sorted(
-                {za[u] / (za[u] - zb[u]) for u in reps if fsign(za[u]) * fsign(zb[u]) < 0}
-            )
+            ts = sorted({za[u] / (za[u] - zb[u]) for u in reps if fsign(za[u]) * fsign(zb[u]) < 0})
             for tt in ts:
                 x_ii.append(i)
                 x_pos.append(xa + tt * (xb - xa))

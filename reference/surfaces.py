@@ -13,12 +13,12 @@ that occur on a set of positive area therefore correspond one to one.
 
 from __future__ import annotations
 
-import numpy as np
-
 import math
 from fractions import Fraction
 
-from reference._exact import TINY, U, Net, gamma, to_fraction, unit_groups
+import numpy as np
+
+from reference._exact import TINY, Net, U, gamma, to_fraction, unit_groups
 from reference._validate import as_box, as_float_array, as_layers
 
 __all__ = [
@@ -442,8 +442,13 @@ def _regions(layers: object, box: object) -> tuple[list[np.ndarray], np.ndarray]
                     for p in unsure.tolist():
                         exact.append(
                             _to_exact(
-                                net, box_exact, li, u, [*_split_rows(past[src[p]], net, li)],
-                                active[p], sign[p],
+                                net,
+                                box_exact,
+                                li,
+                                u,
+                                [*_split_rows(past[src[p]], net, li)],
+                                active[p],
+                                sign[p],
                             )
                         )
                         exact[-1].sign[u] = 0

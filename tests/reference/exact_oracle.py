@@ -4,8 +4,9 @@ Written apart from ``reference``: no floating point anywhere, no error bounds, n
 helpers. Every weight is taken as the exact rational it stores (a float64 is a binary
 rational; ints and Fractions as they are).
 
-2-D: the box is a polygon with Fraction vertices; per polygon the pre-activation of each unit
-is an exact affine map a x + b y + c, composed from the polygon's own activation pattern.
+2-D: the box is a polygon with homogeneous integer vertices; per polygon the pre-activation of
+each unit is an exact integer affine map (up to one positive scale per layer), composed from
+the polygon's own activation pattern.
 Unit by unit a polygon is split in two only when some vertex has a value > 0 and some < 0;
 the count is the number of polygons at the end.
 
@@ -16,6 +17,7 @@ whose output slopes are equal are merged.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -38,27 +40,52 @@ def exact_layers(layers) -> list[tuple[list[list[Fraction]], list[Fraction]]]:
     return out
 
 
+def _integer_layers(net):
+    """Each layer as integers (Wi, bi, mw, mb) with z * S_l = mw * (Wi h~) + mb * bi.
+
+    h~ = S_{l-1} h is the previous layer's output scaled by a positive integer S_{l-1} (S_0 = 1
+    for the input), so the sign of every pre-activation is that of the integer on the right.
+    """
+    out = []
+    scale = 1
+    for W, b in net:
+        lw = math.lcm(*(v.denominator for row in W for v in row))
+        lb = math.lcm(*(v.denominator for v in b))
+        Wi = [[int(v * lw) for v in row] for row in W]
+        bi = [int(v * lb) for v in b]
+        new_scale = math.lcm(lw * scale, lb)
+        out.append((Wi, bi, new_scale // (lw * scale), new_scale // lb))
+        scale = new_scale
+    return out
+
+
 def oracle_regions(layers, box) -> int:
-    """Number of activation regions of a 2-input network in box = (xmin, xmax, ymin, ymax)."""
-    net = exact_layers(layers)
+    """Number of activation regions of a 2-input network in box = (xmin, xmax, ymin, ymax).
+
+    Vertices are homogeneous integer triples (X, Y, T), T > 0, for the point (X / T, Y / T);
+    each unit's (scaled) pre-activation on a polygon is an integer triple (a, b, c) with value
+    a X + b Y + c T at a vertex.
+    """
+    net = _integer_layers(exact_layers(layers))
     x0, x1, y0, y1 = (_q(v) for v in box)
-    one, zero = Fraction(1), Fraction(0)
-    # polygon: (vertices, input map rows [(a, b, c)] of the current layer input)
-    polys = [([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], [(one, zero, zero), (zero, one, zero)])]
-    for W, b in net[:-1]:
+    den = math.lcm(x0.denominator, x1.denominator, y0.denominator, y1.denominator)
+    X0, X1, Y0, Y1 = (int(v * den) for v in (x0, x1, y0, y1))
+    start = [(X0, Y0, den), (X1, Y0, den), (X1, Y1, den), (X0, Y1, den)]
+    polys = [(start, [(1, 0, 0), (0, 1, 0)])]
+    for Wi, bi, mw, mb in net[:-1]:
         next_polys = []
         for verts, M in polys:
             maps = []
-            for row, bias in zip(W, b, strict=True):
-                a = sum((w * m[0] for w, m in zip(row, M, strict=True)), zero)
-                bb = sum((w * m[1] for w, m in zip(row, M, strict=True)), zero)
-                c = bias + sum((w * m[2] for w, m in zip(row, M, strict=True)), zero)
+            for row, bias in zip(Wi, bi, strict=True):
+                a = mw * sum(w * m[0] for w, m in zip(row, M, strict=True))
+                bb = mw * sum(w * m[1] for w, m in zip(row, M, strict=True))
+                c = mw * sum(w * m[2] for w, m in zip(row, M, strict=True)) + mb * bias
                 maps.append((a, bb, c))
             pieces = [(verts, [])]  # (vertices, states so far)
             for a, bb, c in maps:
                 split = []
                 for pv, states in pieces:
-                    vals = [a * x + bb * y + c for x, y in pv]
+                    vals = [a * X + bb * Y + c * T for X, Y, T in pv]
                     if max(vals) > 0 and min(vals) < 0:
                         plus, minus = [], []
                         n = len(pv)
@@ -68,10 +95,13 @@ def oracle_regions(layers, box) -> int:
                                 plus.append(pv[i])
                             if vals[i] <= 0:
                                 minus.append(pv[i])
-                            if vals[i] * vals[j] < 0:
-                                t = vals[i] / (vals[i] - vals[j])
-                                (xi, yi), (xj, yj) = pv[i], pv[j]
-                                q = (xi + t * (xj - xi), yi + t * (yj - yi))
+                            if (vals[i] > 0 > vals[j]) or (vals[i] < 0 < vals[j]):
+                                si, sj = vals[i], vals[j]
+                                q = [si * u - sj * v for u, v in zip(pv[j], pv[i], strict=True)]
+                                if q[2] < 0:
+                                    q = [-v for v in q]
+                                g = math.gcd(*q)
+                                q = tuple(v // g for v in q)
                                 plus.append(q)
                                 minus.append(q)
                         split.append((plus, [*states, True]))
@@ -80,9 +110,7 @@ def oracle_regions(layers, box) -> int:
                         split.append((pv, [*states, max(vals) > 0]))
                 pieces = split
             for pv, states in pieces:
-                masked = [
-                    mp if on else (zero, zero, zero) for mp, on in zip(maps, states, strict=True)
-                ]
+                masked = [mp if on else (0, 0, 0) for mp, on in zip(maps, states, strict=True)]
                 next_polys.append((pv, masked))
         polys = next_polys
     return len(polys)
@@ -103,7 +131,11 @@ def oracle_pieces(layers, lo, hi) -> int:
                 for row, bias in zip(W, b, strict=True)
             ]
             roots = sorted(
-                {-cc / aa for aa, cc in zip(za, zc, strict=True) if aa != 0 and left < -cc / aa < right}
+                {
+                    -cc / aa
+                    for aa, cc in zip(za, zc, strict=True)
+                    if aa != 0 and left < -cc / aa < right
+                }
             )
             cuts = [left, *roots, right]
             for p, q in zip(cuts[:-1], cuts[1:], strict=True):
