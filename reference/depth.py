@@ -130,6 +130,10 @@ def _exact_forward(
     return h, dh, roots
 
 
+# Intervals are processed in chunks of this many to bound the temporary arrays.
+_CHUNK = 1 << 19
+
+
 class _Pieces:
     """Exact subdivision of [lo, hi] into the pieces of a 1-input network, layer by layer.
 
@@ -152,7 +156,7 @@ class _Pieces:
         self.lo, self.hi = lo[1], hi[1]
         self.e = np.array([lo[0], hi[0]])
         self.de = np.array([_rounding_bound(*lo), _rounding_bound(*hi)])
-        self.H = self.e[:, None].copy()
+        self.H = self.e[None, :].copy()  # (d, n + 1): one row per unit
         self.EH = self.de.copy()
         self.rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
         self.done = 0  # hidden layers processed
@@ -186,103 +190,30 @@ class _Pieces:
         self.e[k] = float(x)
         self.de[k] = _rounding_bound(float(x), x)
         vals = np.array([float(v) for v in row])
-        self.H[k] = vals
+        self.H[:, k] = vals
         self.EH[k] = 2.0 * U * float(np.max(np.abs(vals), initial=0.0)) + TINY
 
     # -- one hidden layer ------------------------------------------------------------------
 
     def layer(self, index: int) -> None:
+        """Split every interval at the roots of layer ``index``'s units; move to its output."""
         net = self.net
         W, b = net.floats[index]
-        d, n_in = W.shape
-        e, de, H, EH = self.e, self.de, self.H, self.EH
-        n = e.size - 1
+        d = W.shape[0]
+        n = self.e.size - 1
         rep, _ = unit_groups(net, index)
         reps = np.flatnonzero(rep == np.arange(d))
-        absW = np.abs(W)
-        Z = np.einsum("nj,dj->nd", H, W)
-        Z += b
-        EZ = np.einsum("nj,dj->nd", np.abs(H), absW)
-        EZ += np.abs(b)
-        EZ *= gamma(n_in)
-        EZ += EH[:, None] * absW.sum(axis=1)
-        EZ += TINY
-        # An all-zero row with zero error is exact; with a zero bias the value is exactly 0.
-        zero = np.zeros(Z.shape, dtype=bool)
-        if np.any(b == 0):
-            exact_zero = (EH == 0) & ~np.any(H, axis=1)
-            zero |= exact_zero[:, None] & (b == 0)[None, :]
-            del exact_zero
-        zero[:, rep < 0] = True
-        if np.any(zero):
-            EZ[zero] = 0.0
-            Z[zero] = 0.0
-        Zx: dict[int, list[Fraction]] = {}
-        for k, (_, h) in self.rec.items():
-            Zx[k] = self._exact_pre(net.exact_rows(index), h)
-        self._store_pre(Z, EZ, zero, Zx)
-        if reps.size == d:
-            Zs, Es, zs = Z, EZ, zero
-        else:
-            Zs, Es, zs = Z[:, reps], EZ[:, reps], zero[:, reps]
-        pos, neg = Zs > Es, Zs < -Es
-        certain = np.all(pos | neg | zs, axis=1)
-        bad = ~(certain[:-1] & certain[1:])
-        if not net.filtered:
-            bad[:] = True
-        cross = (pos[:-1] & neg[1:]) | (neg[:-1] & pos[1:])
-        del pos, neg, certain, zs
-        cross &= ~bad[:, None]
-        ii, jj = np.nonzero(cross)
-        del cross
-        # flat indices of (interval start, unit) and (interval end, unit) in Zs
-        ka = ii * Zs.shape[1] + jj
-        kb = ka + Zs.shape[1]
-        uu = reps[jj]
-        del jj
-        za, zb = Zs.ravel()[ka], Zs.ravel()[kb]
-        ea, eb = Es.ravel()[ka], Es.ravel()[kb]
-        del ka, kb, Zs, Es
-        t = za / (za - zb)
-        size = np.abs(za) + np.abs(zb)
-        spread = ea + eb
-        del za, zb, ea, eb
-        with np.errstate(over="ignore", invalid="ignore"):
-            dt = 2.0 * (spread * (size + spread) / (size - spread) ** 2 + 4.0 * U)
-        del size, spread
-        if ii.size > 1 and np.any(ii[1:] == ii[:-1]):
-            order = np.lexsort((t, ii))
-            ii, uu, t, dt = ii[order], uu[order], t[order], dt[order]
-            same = ii[1:] == ii[:-1]
-            close = same & ~(t[1:] - t[:-1] > dt[1:] + dt[:-1])
-            bad[ii[1:][close]] = True
-        w = e[ii + 1] - e[ii]
-        r = e[ii] + t * w
-        with np.errstate(over="ignore", invalid="ignore"):
-            dr = np.maximum(de[ii], de[ii + 1])
-            dr += 2.0 * ((dt + 3.0 * U) * np.abs(w) + 2.0 * U * np.abs(r)) + TINY
-        del w
-        bad[ii[self._thin(ii, r, dr) | ~np.isfinite(dr)]] = True
-        keep = ~bad[ii]
-        if not np.all(keep):
-            ii, uu, t, dt, r, dr = ii[keep], uu[keep], t[keep], dt[keep], r[keep], dr[keep]
-        del keep
-        # Values at the new edges: interpolate every unit; the root's own group is exactly 0.
-        Zr = Z[ii + 1] - Z[ii]
-        EZr = np.abs(Zr)
-        EZr *= dt[:, None]
-        Zr *= t[:, None]
-        Zr += Z[ii]
-        EZr += np.maximum(EZ[ii], EZ[ii + 1])
-        EZr += 4.0 * U * (np.abs(Z[ii]) + np.abs(Zr))
-        own = rep[None, :] == uu[:, None]
-        Zr[own] = 0.0
-        EZr[own] = 0.0
-        del own, t, dt, uu
-        Hr, EHr = _relu_bounded(Zr, EZr)
-        del Zr, EZr
-        Hold, EHold = _relu_bounded(Z, EZ)
-        del Z, EZ
+        Zx: dict[int, list[Fraction]] = {
+            k: self._exact_pre(net.exact_rows(index), h) for k, (_, h) in self.rec.items()
+        }
+        rec_keys = np.array(sorted(Zx), dtype=np.intp)
+        Hold = np.empty((d, n + 1))
+        EHold = np.empty(n + 1)
+        bad = np.zeros(n, dtype=bool)
+        found = []
+        for lo in range(0, n, _CHUNK):
+            hi = min(n, lo + _CHUNK)
+            found.append(self._chunk(index, rep, reps, lo, hi, Zx, rec_keys, Hold, EHold, bad))
         # The uncertain intervals, in exact arithmetic.
         todo = [int(i) for i in np.flatnonzero(bad)]
         for i in todo:
@@ -295,93 +226,211 @@ class _Pieces:
             xa, _ = self.rec[i]
             xb, _ = self.rec[i + 1]
             za, zb = Zx[i], Zx[i + 1]
-            ts = sorted({za[u] / (za[u] - zb[u]) for u in reps if fsign(za[u]) * fsign(zb[u]) < 0})
+            ts = sorted(
+                {za[u] / (za[u] - zb[u]) for u in reps if fsign(za[u]) * fsign(zb[u]) < 0}
+            )
             for tt in ts:
                 x_ii.append(i)
                 x_pos.append(xa + tt * (xb - xa))
                 x_row.append([p + tt * (q - p) for p, q in zip(za, zb, strict=True)])
         # Assemble the new edge list: old edges, float roots, exact roots, in order.
-        n_x = len(x_ii)
-        if n_x:
-            all_ii = np.concatenate([ii, np.array(x_ii, dtype=ii.dtype)])
+        ii = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.intp)
+        n_f = ii.size
+        if x_ii:
+            all_ii = np.concatenate([ii, np.array(x_ii, dtype=np.intp)])
             order = np.argsort(all_ii, kind="stable")
             all_ii = all_ii[order]
         else:
             all_ii, order = ii, None
+        del ii
         counts = np.bincount(all_ii, minlength=n)
         shift = np.zeros(n + 1, dtype=np.intp)
         np.cumsum(counts, out=shift[1:])
+        del counts
         old_pos = np.arange(n + 1) + shift
         new_pos = old_pos[all_ii] + 1 + (np.arange(all_ii.size) - shift[all_ii])
+        del shift
         size = n + 1 + all_ii.size
-        del counts, shift
-        e_new = np.empty(size)
-        de_new = np.empty(size)
-        H_new = np.empty((size, d))
-        EH_new = np.empty(size)
-        e_new[old_pos], de_new[old_pos], H_new[old_pos], EH_new[old_pos] = e, de, Hold, EHold
-        del Hold, EHold
-        x_float = np.array([float(x) for x in x_pos])
         if order is None:
-            e_new[new_pos], de_new[new_pos], H_new[new_pos], EH_new[new_pos] = r, dr, Hr, EHr
+            slots_f, slots_x = new_pos, new_pos[:0]
         else:
-            pos_f = order < ii.size
-            slots_f, slots_x = new_pos[pos_f], new_pos[~pos_f]
-            # within each group the original order is kept by the stable sort
-            e_new[slots_f], de_new[slots_f], H_new[slots_f], EH_new[slots_f] = r, dr, Hr, EHr
-            e_new[slots_x] = x_float
-        del r, dr, Hr, EHr
+            from_float = order < n_f
+            slots_f, slots_x = new_pos[from_float], new_pos[~from_float]
+        del new_pos, all_ii, order
+
+        self.e = _assemble(self.e, found, 1, old_pos, slots_f, size)
+        self.de = _assemble(self.de, found, 2, old_pos, slots_f, size)
+        self.H = _assemble(Hold, found, 3, old_pos, slots_f, size)
+        del Hold
+        self.EH = _assemble(EHold, found, 4, old_pos, slots_f, size)
+        del EHold, found
         rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
         for k, z in Zx.items():
             rec[int(old_pos[k])] = (self.rec[k][0], [v if v > 0 else Fraction(0) for v in z])
-        if n_x:
-            for slot, x, z in zip(slots_x, x_pos, x_row, strict=True):
-                rec[int(slot)] = (x, [v if v > 0 else Fraction(0) for v in z])
-        self.e, self.de, self.H, self.EH = e_new, de_new, H_new, EH_new
+        for slot, x, z in zip(slots_x.tolist(), x_pos, x_row, strict=True):
+            rec[slot] = (x, [v if v > 0 else Fraction(0) for v in z])
         self.rec = rec
         for k, (x, row) in rec.items():
             self._store_float(k, x, row)
         self.done = index + 1
 
-    @staticmethod
-    def _exact_pre(rows: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
-        return [row[-1] + sum(w * v for w, v in zip(row, h, strict=False)) for row in rows]
+    def _chunk(self, index, rep, reps, lo, hi, Zx, rec_keys, Hold, EHold, bad):
+        """The float pass of one layer over intervals lo..hi-1 (edges lo..hi).
 
-    @staticmethod
-    def _store_pre(Z, EZ, zero, Zx: dict[int, list[Fraction]]) -> None:
-        for k, z in Zx.items():
-            vals = np.array([float(v) for v in z])
-            Z[k] = vals
-            EZ[k] = 2.0 * U * np.abs(vals) + TINY
-            zero[k] = [v == 0 for v in z]
-            EZ[k][zero[k]] = 0.0
-
-    def _thin(self, ii: np.ndarray, r: np.ndarray, dr: np.ndarray) -> np.ndarray:
-        """Roots that would bound a piece too narrow for a certified midpoint.
-
-        A piece [a, b] keeps a float midpoint strictly inside its exact counterpart when
-        b - a > 2 max(da, db); roots are sorted by interval, then by position.
+        Writes the edges' next-layer values into Hold (d, n + 1) and EHold (n + 1,), marks the
+        uncertain intervals in ``bad``, and returns the certain roots as (interval (m,),
+        position (m,), its bound (m,), next-layer values (d, m), their bound (m,)).
         """
-        e, de = self.e, self.de
-        if ii.size == 0:
-            return np.zeros(0, dtype=bool)
+        net = self.net
+        W, b = net.floats[index]
+        d, n_in = W.shape
+        e, de = self.e[lo : hi + 1], self.de[lo : hi + 1]
+        H, EH = self.H[:, lo : hi + 1], self.EH[lo : hi + 1]
+        absW = np.abs(W)
+        Z = W @ H if n_in > 1 else W * H
+        Z += b[:, None]
+        EZ = absW @ np.abs(H) if n_in > 1 else absW * np.abs(H)
+        EZ += np.abs(b)[:, None]
+        EZ *= gamma(n_in)
+        EZ += absW.sum(axis=1)[:, None] * EH
+        EZ += TINY
+        # A column that is exactly 0 (zero bound) gives z = b exactly: 0 when b is 0.
+        zero = np.zeros(Z.shape, dtype=bool)
+        if np.any(b == 0):
+            exact_zero = (EH == 0) & ~np.any(H, axis=0)
+            zero |= (b == 0)[:, None] & exact_zero
+        zero[rep < 0] = True
+        if np.any(zero):
+            EZ[zero] = 0.0
+            Z[zero] = 0.0
+        here = rec_keys[(rec_keys >= lo) & (rec_keys <= hi)]
+        for k in here.tolist():
+            z = Zx[k]
+            vals = np.array([float(v) for v in z])
+            Z[:, k - lo] = vals
+            EZ[:, k - lo] = 2.0 * U * np.abs(vals) + TINY
+            zero[:, k - lo] = [v == 0 for v in z]
+        EZ[zero] = 0.0
+        Hc, EHc = _relu_bounded(Z, EZ)
+        Hold[:, lo:hi] = Hc[:, :-1]
+        EHold[lo:hi] = EHc[:-1]
+        if hi == self.e.size - 1:
+            Hold[:, hi] = Hc[:, -1]
+            EHold[hi] = EHc[-1]
+        del Hc, EHc
+        if reps.size == d:
+            Zs, Es, zs = Z, EZ, zero
+        else:
+            Zs, Es, zs = Z[reps], EZ[reps], zero[reps]
+        pos, neg = Zs > Es, Zs < -Es
+        certain = np.all(pos | neg | zs, axis=0)
+        badc = ~(certain[:-1] & certain[1:])
+        if not net.filtered:
+            badc[:] = True
+        cross = (pos[:, :-1] & neg[:, 1:]) | (neg[:, :-1] & pos[:, 1:])
+        del pos, neg, certain, zs
+        cross &= ~badc
+        nc = hi - lo
+        if reps.size == 1:
+            ii = np.flatnonzero(cross[0])
+            jj = np.zeros(ii.size, dtype=np.intp)
+        else:
+            ii, jj = np.nonzero(cross.T)
+        del cross
+        every = reps.size == 1 and ii.size == nc  # a root in every interval: use slices
+        if every:
+            za, zb = Zs[0, :-1], Zs[0, 1:]
+            ea, eb = Es[0, :-1], Es[0, 1:]
+        else:
+            za, zb = Zs[jj, ii], Zs[jj, ii + 1]
+            ea, eb = Es[jj, ii], Es[jj, ii + 1]
+        uu = reps[jj]
+        del jj, Zs, Es
+        t = za / (za - zb)
+        size = np.abs(za)
+        size += np.abs(zb)
+        spread = ea + eb
+        del za, zb, ea, eb
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            dt = spread * (size + spread)
+            dt /= (size - spread) ** 2
+            dt += 4.0 * U
+            dt *= 2.0
+        del size, spread
+        if ii.size > 1 and np.any(ii[1:] == ii[:-1]):
+            order = np.lexsort((t, ii))
+            ii, uu, t, dt = ii[order], uu[order], t[order], dt[order]
+            every = False
+            same = ii[1:] == ii[:-1]
+            close = same & ~(t[1:] - t[:-1] > dt[1:] + dt[:-1])
+            badc[ii[1:][close]] = True
+        el, er = (e[:-1], e[1:]) if every else (e[ii], e[ii + 1])
+        dl, dh = (de[:-1], de[1:]) if every else (de[ii], de[ii + 1])
+        w = er - el
+        r = t * w
+        r += el
+        with np.errstate(over="ignore", invalid="ignore"):
+            dr = dt + 3.0 * U
+            dr *= np.abs(w)
+            dr += 2.0 * U * np.abs(r)
+            dr *= 2.0
+            dr += np.maximum(dl, dh)
+            dr += TINY
+        del w
         gap = 2.0 * (1.0 + 4.0 * U)
         first = np.ones(ii.size, dtype=bool)
         first[1:] = ii[1:] != ii[:-1]
         if np.all(first):  # one root per interval
-            thin = r - e[ii] <= gap * np.maximum(dr, de[ii])
-            thin |= e[ii + 1] - r <= gap * np.maximum(dr, de[ii + 1])
-            return thin
-        last = np.ones(ii.size, dtype=bool)
-        last[:-1] = first[1:]
-        prev_x = np.where(first, e[ii], np.roll(r, 1))
-        prev_d = np.where(first, de[ii], np.roll(dr, 1))
-        thin = r - prev_x <= gap * np.maximum(dr, prev_d)
-        del prev_x, prev_d
-        next_x = np.where(last, e[ii + 1], np.roll(r, -1))
-        next_d = np.where(last, de[ii + 1], np.roll(dr, -1))
-        thin |= next_x - r <= gap * np.maximum(dr, next_d)
-        return thin
+            thin = r - el <= gap * np.maximum(dr, dl)
+            thin |= er - r <= gap * np.maximum(dr, dh)
+        else:
+            last = np.ones(ii.size, dtype=bool)
+            last[:-1] = first[1:]
+            prev_x = np.where(first, el, np.roll(r, 1))
+            prev_d = np.where(first, dl, np.roll(dr, 1))
+            thin = r - prev_x <= gap * np.maximum(dr, prev_d)
+            next_x = np.where(last, er, np.roll(r, -1))
+            next_d = np.where(last, dh, np.roll(dr, -1))
+            thin |= next_x - r <= gap * np.maximum(dr, next_d)
+        thin |= ~np.isfinite(dr)
+        del el, er, dl, dh
+        badc[ii[thin]] = True
+        del thin
+        bad[lo:hi] = badc
+        keep = ~badc[ii]
+        if not np.all(keep):
+            ii, uu, t, dt, r, dr = ii[keep], uu[keep], t[keep], dt[keep], r[keep], dr[keep]
+            every = False
+        del keep
+        # Values at the new edges: interpolate every unit; the root's own group is exactly 0.
+        Za, Zb = (Z[:, :-1], Z[:, 1:]) if every else (Z[:, ii], Z[:, ii + 1])
+        Ea, Eb = (EZ[:, :-1], EZ[:, 1:]) if every else (EZ[:, ii], EZ[:, ii + 1])
+        Zr = Zb - Za
+        EZr = np.abs(Zr)
+        EZr *= dt
+        Zr *= t
+        Zr += Za
+        EZr += np.maximum(Ea, Eb)
+        del Ea, Eb
+        EZr += 4.0 * U * (np.abs(Za) + np.abs(Zr))
+        del Za, Zb, Z, EZ
+        units = [int(uu[0])] if uu.size and np.all(uu == uu[0]) else np.unique(uu).tolist()
+        for u in units:
+            own = rep == u
+            cols = uu == u
+            if np.all(cols):
+                Zr[own] = 0.0
+                EZr[own] = 0.0
+            else:
+                Zr[np.ix_(own, cols)] = 0.0
+                EZr[np.ix_(own, cols)] = 0.0
+        del t, dt, uu
+        Hr, EHr = _relu_bounded(Zr, EZr)
+        return ii + lo, r, dr, Hr, EHr
+
+    @staticmethod
+    def _exact_pre(rows: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
+        return [row[-1] + sum(w * v for w, v in zip(row, h, strict=False)) for row in rows]
 
     # -- the output ------------------------------------------------------------------------
 
@@ -393,9 +442,9 @@ class _Pieces:
         n = self.e.size - 1
         if n == 1:
             return np.zeros(0, dtype=bool)
-        Y = np.einsum("nj,j->n", self.H, w)
+        Y = w @ self.H
         Y += b[0]
-        EY = np.einsum("nj,j->n", np.abs(self.H), np.abs(w))
+        EY = np.abs(w) @ np.abs(self.H)
         EY += abs(b[0])
         EY *= gamma(w.size)
         EY += self.EH * np.abs(w).sum()
@@ -407,10 +456,14 @@ class _Pieces:
         for k, y in Yx.items():
             Y[k] = float(y)
             EY[k] = 2.0 * U * abs(Y[k]) + TINY
-        s_lo, s_hi = _slope_bounds(self.e, self.de, Y, EY)
+        bent = np.empty(n - 1, dtype=bool)
+        for lo in range(0, n - 1, _CHUNK):
+            hi = min(n - 1, lo + _CHUNK)  # inner edges lo + 1 .. hi, intervals lo .. hi
+            s_lo, s_hi = _slope_bounds(
+                self.e[lo : hi + 2], self.de[lo : hi + 2], Y[lo : hi + 2], EY[lo : hi + 2]
+            )
+            bent[lo:hi] = (s_lo[1:] > s_hi[:-1]) | (s_hi[1:] < s_lo[:-1])
         del Y, EY
-        bent = (s_lo[1:] > s_hi[:-1]) | (s_hi[1:] < s_lo[:-1])
-        del s_lo, s_hi
         unsure = np.flatnonzero(~bent)
         if unsure.size:
             slopes: dict[int, Fraction] = {}
@@ -429,9 +482,26 @@ class _Pieces:
         return bent
 
 
+def _assemble(old, found, part, old_pos, slots, size) -> np.ndarray:
+    """Interleave old edge data (..., n + 1) with part ``part`` of each chunk's roots."""
+    out = np.empty((*old.shape[:-1], size))
+    out[..., old_pos] = old
+    at = 0
+    for f in found:
+        block = f[part]
+        out[..., slots[at : at + block.shape[-1]]] = block
+        at += block.shape[-1]
+    return out
+
+
 def _relu_bounded(Z: np.ndarray, EZ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """relu(Z) and, per row, a bound on the error of every entry (certain negatives are 0)."""
-    EH = np.where(Z < -EZ, 0.0, EZ).max(axis=1, initial=0.0)
+    """relu(Z) for Z (d, m) and, per column, a bound on the error of every entry.
+
+    An entry certainly below 0 (Z < -EZ) becomes exactly 0 and adds no error.
+    """
+    EH = np.zeros(Z.shape[1])
+    for z, ez in zip(Z, EZ, strict=True):
+        np.maximum(EH, np.where(z < -ez, 0.0, ez), out=EH)
     return np.maximum(Z, 0.0), EH
 
 
