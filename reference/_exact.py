@@ -29,7 +29,7 @@ import numpy as np
 
 from reference._validate import as_layers
 
-__all__ = ["U", "TINY", "gamma", "to_fraction", "Net", "unit_groups", "fsign"]
+__all__ = ["U", "TINY", "gamma", "to_fraction", "Net", "unit_groups", "layer_info", "fsign"]
 
 U = 2.0**-53  # unit roundoff of float64
 # Absolute error floor per bound: far above any sum of underflow errors (2**-1074 each).
@@ -100,16 +100,20 @@ class Net:
         self._rows: dict[int, list[list[Fraction]]] = {}
         self.object_input = False
         self.filtered = True
-        for i, (W, b) in enumerate(self.floats):
-            for label, arr in (("W", W), ("b", b)):
-                if not np.all(np.isfinite(arr)):
-                    raise ValueError(f"{name}[{i}] {label} must be finite; got {arr!r:.80}")
-                mags = np.abs(arr[arr != 0])
-                if mags.size and (
-                    mags.min() < _SMALLEST_FILTERED or mags.max() > _LARGEST_FILTERED
-                ):
-                    self.filtered = False
-            for part in self._raw[i]:
+        flat = np.concatenate([a.ravel() for pair in self.floats for a in pair])
+        mags = np.abs(flat)
+        if not np.isfinite(mags).all():
+            for i, (W, b) in enumerate(self.floats):
+                for label, arr in (("W", W), ("b", b)):
+                    if not np.isfinite(arr).all():
+                        raise ValueError(f"{name}[{i}] {label} must be finite; got {arr!r:.80}")
+        if mags.size and mags.max() > _LARGEST_FILTERED:
+            self.filtered = False
+        nonzero = mags[mags > 0]
+        if nonzero.size and nonzero.min() < _SMALLEST_FILTERED:
+            self.filtered = False
+        for pair in self._raw:
+            for part in pair:
                 if not isinstance(part, np.ndarray) or part.dtype == object:
                     self.object_input = True
         if self.object_input:
@@ -145,7 +149,7 @@ class Net:
         return self._rows[layer]
 
 
-_GROUP_CACHE: dict[tuple[tuple[int, ...], bytes], tuple[np.ndarray, np.ndarray]] = {}
+_GROUP_CACHE: dict[tuple[tuple[int, ...], bytes], tuple[np.ndarray, np.ndarray]] = {}  # noqa: E501
 _GROUP_CACHE_SIZE = 256
 
 
@@ -159,12 +163,12 @@ def unit_groups(net: Net, layer: int) -> tuple[np.ndarray, np.ndarray]:
     comparing float rows scaled to their largest entry; every group is verified exactly.
     """
     W, b = net.floats[layer]
-    rows = np.column_stack([W, b])
     key = None
     if not net.object_input:  # float input: the exact rows are the float rows
-        key = (rows.shape, rows.tobytes())
+        key = (W.shape, W.tobytes() + b.tobytes())
         if key in _GROUP_CACHE:
             return _GROUP_CACHE[key]
+    rows = np.column_stack([W, b])
     d = rows.shape[0]
     rep = np.arange(d)
     ratio_sign = np.ones(d, dtype=np.int8)
@@ -208,3 +212,46 @@ def unit_groups(net: Net, layer: int) -> tuple[np.ndarray, np.ndarray]:
         ratio_sign.flags.writeable = False
         _GROUP_CACHE[key] = (rep, ratio_sign)
     return rep, ratio_sign
+
+
+class LayerInfo:
+    """Per-layer constants of the float filter (shapes: d units, n inputs).
+
+    rep, ratio: from ``unit_groups``; reps: the representatives (k,); b_col (d, 1);
+    g_absW = gamma(n) |W| (d, n); g_absb_col = gamma(n) |b| + TINY (d, 1); rowsum_col =
+    sum_j |W_uj| (d, 1); zero_b: whether some b_u is 0; zero_rows: whether some row is 0.
+    """
+
+    __slots__ = ("rep", "ratio", "reps", "b_col", "g_absW", "g_absb_col", "rowsum_col")
+    __slots__ += ("zero_b", "zero_rows")
+
+    def __init__(self, net: Net, layer: int) -> None:
+        W, b = net.floats[layer]
+        d, n = W.shape
+        self.rep, self.ratio = unit_groups(net, layer)
+        self.reps = np.flatnonzero(self.rep == np.arange(d))
+        g = gamma(n)
+        absW = np.abs(W)
+        self.b_col = b[:, None].copy()
+        self.g_absW = g * absW
+        self.g_absb_col = (g * np.abs(b) + TINY)[:, None]
+        self.rowsum_col = absW.sum(axis=1)[:, None]
+        self.zero_b = bool((b == 0).any())
+        self.zero_rows = bool((self.rep < 0).any())
+
+
+_INFO_CACHE: dict[tuple[tuple[int, ...], bytes], LayerInfo] = {}
+
+
+def layer_info(net: Net, layer: int) -> LayerInfo:
+    """``LayerInfo`` of a layer, cached across calls for float input."""
+    if net.object_input:
+        return LayerInfo(net, layer)
+    W, b = net.floats[layer]
+    key = (W.shape, W.tobytes() + b.tobytes())
+    info = _INFO_CACHE.get(key)
+    if info is None:
+        if len(_INFO_CACHE) >= _GROUP_CACHE_SIZE:
+            _INFO_CACHE.clear()
+        info = _INFO_CACHE[key] = LayerInfo(net, layer)
+    return info

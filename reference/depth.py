@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from reference._exact import TINY, Net, U, fsign, gamma, to_fraction, unit_groups
+from reference._exact import TINY, Net, U, fsign, gamma, layer_info, to_fraction
 from reference._validate import as_float_array, as_layers
 from reference.shallow import check_interval
 
@@ -201,8 +201,8 @@ class _Pieces:
         W, b = net.floats[index]
         d = W.shape[0]
         n = self.e.size - 1
-        rep, _ = unit_groups(net, index)
-        reps = np.flatnonzero(rep == np.arange(d))
+        info = layer_info(net, index)
+        reps = info.reps
         Zx: dict[int, list[Fraction]] = {
             k: self._exact_pre(net.exact_rows(index), h) for k, (_, h) in self.rec.items()
         }
@@ -213,7 +213,7 @@ class _Pieces:
         found = []
         for lo in range(0, n, _CHUNK):
             hi = min(n, lo + _CHUNK)
-            found.append(self._chunk(index, rep, reps, lo, hi, Zx, rec_keys, Hold, EHold, bad))
+            found.append(self._chunk(index, info, lo, hi, Zx, rec_keys, Hold, EHold, bad))
         # The uncertain intervals, in exact arithmetic.
         todo = [int(i) for i in np.flatnonzero(bad)]
         for i in todo:
@@ -226,9 +226,7 @@ class _Pieces:
             xa, _ = self.rec[i]
             xb, _ = self.rec[i + 1]
             za, zb = Zx[i], Zx[i + 1]
-            ts = sorted(
-                {za[u] / (za[u] - zb[u]) for u in reps if fsign(za[u]) * fsign(zb[u]) < 0}
-            )
+            ts = sorted({za[u] / (za[u] - zb[u]) for u in reps if fsign(za[u]) * fsign(zb[u]) < 0})
             for tt in ts:
                 x_ii.append(i)
                 x_pos.append(xa + tt * (xb - xa))
@@ -243,21 +241,27 @@ class _Pieces:
         else:
             all_ii, order = ii, None
         del ii
-        counts = np.bincount(all_ii, minlength=n)
-        shift = np.zeros(n + 1, dtype=np.intp)
-        np.cumsum(counts, out=shift[1:])
-        del counts
-        old_pos = np.arange(n + 1) + shift
-        new_pos = old_pos[all_ii] + 1 + (np.arange(all_ii.size) - shift[all_ii])
-        del shift
         size = n + 1 + all_ii.size
-        if order is None:
-            slots_f, slots_x = new_pos, new_pos[:0]
+        if order is None and all_ii.size == n and np.all(all_ii[1:] > all_ii[:-1]):
+            # one root in every interval (sorted, distinct, n of them): plain interleaving
+            old_pos = slice(0, size, 2)
+            slots_f, slots_x = slice(1, size, 2), np.zeros(0, dtype=np.intp)
+            old_index = np.arange(0, size, 2)
         else:
-            from_float = order < n_f
-            slots_f, slots_x = new_pos[from_float], new_pos[~from_float]
-        del new_pos, all_ii, order
-
+            counts = np.bincount(all_ii, minlength=n)
+            shift = np.zeros(n + 1, dtype=np.intp)
+            np.cumsum(counts, out=shift[1:])
+            del counts
+            old_pos = old_index = np.arange(n + 1) + shift
+            new_pos = old_pos[all_ii] + 1 + (np.arange(all_ii.size) - shift[all_ii])
+            del shift
+            if order is None:
+                slots_f, slots_x = new_pos, new_pos[:0]
+            else:
+                from_float = order < n_f
+                slots_f, slots_x = new_pos[from_float], new_pos[~from_float]
+            del new_pos
+        del all_ii, order
         self.e = _assemble(self.e, found, 1, old_pos, slots_f, size)
         self.de = _assemble(self.de, found, 2, old_pos, slots_f, size)
         self.H = _assemble(Hold, found, 3, old_pos, slots_f, size)
@@ -266,7 +270,7 @@ class _Pieces:
         del EHold, found
         rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
         for k, z in Zx.items():
-            rec[int(old_pos[k])] = (self.rec[k][0], [v if v > 0 else Fraction(0) for v in z])
+            rec[int(old_index[k])] = (self.rec[k][0], [v if v > 0 else Fraction(0) for v in z])
         for slot, x, z in zip(slots_x.tolist(), x_pos, x_row, strict=True):
             rec[slot] = (x, [v if v > 0 else Fraction(0) for v in z])
         self.rec = rec
@@ -274,7 +278,7 @@ class _Pieces:
             self._store_float(k, x, row)
         self.done = index + 1
 
-    def _chunk(self, index, rep, reps, lo, hi, Zx, rec_keys, Hold, EHold, bad):
+    def _chunk(self, index, info, lo, hi, Zx, rec_keys, Hold, EHold, bad):
         """The float pass of one layer over intervals lo..hi-1 (edges lo..hi).
 
         Writes the edges' next-layer values into Hold (d, n + 1) and EHold (n + 1,), marks the
@@ -284,33 +288,34 @@ class _Pieces:
         net = self.net
         W, b = net.floats[index]
         d, n_in = W.shape
+        rep, reps = info.rep, info.reps
         e, de = self.e[lo : hi + 1], self.de[lo : hi + 1]
         H, EH = self.H[:, lo : hi + 1], self.EH[lo : hi + 1]
-        absW = np.abs(W)
         Z = W @ H if n_in > 1 else W * H
-        Z += b[:, None]
-        EZ = absW @ np.abs(H) if n_in > 1 else absW * np.abs(H)
-        EZ += np.abs(b)[:, None]
-        EZ *= gamma(n_in)
-        EZ += absW.sum(axis=1)[:, None] * EH
-        EZ += TINY
+        Z += info.b_col
+        EZ = info.g_absW @ np.abs(H) if n_in > 1 else info.g_absW * np.abs(H)
+        EZ += info.g_absb_col
+        EZ += info.rowsum_col * EH
         # A column that is exactly 0 (zero bound) gives z = b exactly: 0 when b is 0.
-        zero = np.zeros(Z.shape, dtype=bool)
-        if np.any(b == 0):
-            exact_zero = (EH == 0) & ~np.any(H, axis=0)
+        zero = None
+        if info.zero_b or info.zero_rows:
+            zero = np.zeros(Z.shape, dtype=bool)
+            exact_zero = (EH == 0) & ~H.any(axis=0)
             zero |= (b == 0)[:, None] & exact_zero
-        zero[rep < 0] = True
-        if np.any(zero):
+            zero[rep < 0] = True
+        if rec_keys.size:
+            if zero is None:
+                zero = np.zeros(Z.shape, dtype=bool)
+            here = rec_keys[(rec_keys >= lo) & (rec_keys <= hi)]
+            for k in here.tolist():
+                z = Zx[k]
+                vals = np.array([float(v) for v in z])
+                Z[:, k - lo] = vals
+                EZ[:, k - lo] = 2.0 * U * np.abs(vals) + TINY
+                zero[:, k - lo] = [v == 0 for v in z]
+        if zero is not None:
             EZ[zero] = 0.0
             Z[zero] = 0.0
-        here = rec_keys[(rec_keys >= lo) & (rec_keys <= hi)]
-        for k in here.tolist():
-            z = Zx[k]
-            vals = np.array([float(v) for v in z])
-            Z[:, k - lo] = vals
-            EZ[:, k - lo] = 2.0 * U * np.abs(vals) + TINY
-            zero[:, k - lo] = [v == 0 for v in z]
-        EZ[zero] = 0.0
         Hc, EHc = _relu_bounded(Z, EZ)
         Hold[:, lo:hi] = Hc[:, :-1]
         EHold[lo:hi] = EHc[:-1]
@@ -321,14 +326,18 @@ class _Pieces:
         if reps.size == d:
             Zs, Es, zs = Z, EZ, zero
         else:
-            Zs, Es, zs = Z[reps], EZ[reps], zero[reps]
+            Zs, Es = Z[reps], EZ[reps]
+            zs = None if zero is None else zero[reps]
         pos, neg = Zs > Es, Zs < -Es
-        certain = np.all(pos | neg | zs, axis=0)
+        sure = pos | neg
+        if zs is not None:
+            sure |= zs
+        certain = sure[0] if reps.size == 1 else sure.all(axis=0)
         badc = ~(certain[:-1] & certain[1:])
         if not net.filtered:
             badc[:] = True
         cross = (pos[:, :-1] & neg[:, 1:]) | (neg[:, :-1] & pos[:, 1:])
-        del pos, neg, certain, zs
+        del pos, neg, certain, zs, sure
         cross &= ~badc
         nc = hi - lo
         if reps.size == 1:
@@ -351,13 +360,12 @@ class _Pieces:
         size += np.abs(zb)
         spread = ea + eb
         del za, zb, ea, eb
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            dt = spread * (size + spread)
-            dt /= (size - spread) ** 2
-            dt += 4.0 * U
-            dt *= 2.0
+        dt = spread * (size + spread)
+        dt /= (size - spread) ** 2
+        dt += 4.0 * U
+        dt *= 2.0
         del size, spread
-        if ii.size > 1 and np.any(ii[1:] == ii[:-1]):
+        if reps.size > 1 and ii.size > 1 and (ii[1:] == ii[:-1]).any():
             order = np.lexsort((t, ii))
             ii, uu, t, dt = ii[order], uu[order], t[order], dt[order]
             every = False
@@ -369,18 +377,19 @@ class _Pieces:
         w = er - el
         r = t * w
         r += el
-        with np.errstate(over="ignore", invalid="ignore"):
-            dr = dt + 3.0 * U
-            dr *= np.abs(w)
-            dr += 2.0 * U * np.abs(r)
-            dr *= 2.0
-            dr += np.maximum(dl, dh)
-            dr += TINY
+        dr = dt + 3.0 * U
+        dr *= np.abs(w)
+        dr += 2.0 * U * np.abs(r)
+        dr *= 2.0
+        dr += np.maximum(dl, dh)
+        dr += TINY
         del w
         gap = 2.0 * (1.0 + 4.0 * U)
-        first = np.ones(ii.size, dtype=bool)
-        first[1:] = ii[1:] != ii[:-1]
-        if np.all(first):  # one root per interval
+        first = None
+        if reps.size > 1:
+            first = np.ones(ii.size, dtype=bool)
+            first[1:] = ii[1:] != ii[:-1]
+        if first is None or first.all():  # one root per interval
             thin = r - el <= gap * np.maximum(dr, dl)
             thin |= er - r <= gap * np.maximum(dr, dh)
         else:
@@ -397,11 +406,11 @@ class _Pieces:
         badc[ii[thin]] = True
         del thin
         bad[lo:hi] = badc
-        keep = ~badc[ii]
-        if not np.all(keep):
+        if badc.any():
+            keep = ~badc[ii]
             ii, uu, t, dt, r, dr = ii[keep], uu[keep], t[keep], dt[keep], r[keep], dr[keep]
             every = False
-        del keep
+            del keep
         # Values at the new edges: interpolate every unit; the root's own group is exactly 0.
         Za, Zb = (Z[:, :-1], Z[:, 1:]) if every else (Z[:, ii], Z[:, ii + 1])
         Ea, Eb = (EZ[:, :-1], EZ[:, 1:]) if every else (EZ[:, ii], EZ[:, ii + 1])
@@ -414,11 +423,11 @@ class _Pieces:
         del Ea, Eb
         EZr += 4.0 * U * (np.abs(Za) + np.abs(Zr))
         del Za, Zb, Z, EZ
-        units = [int(uu[0])] if uu.size and np.all(uu == uu[0]) else np.unique(uu).tolist()
+        units = [int(reps[0])] if reps.size == 1 else np.unique(uu).tolist()
         for u in units:
             own = rep == u
             cols = uu == u
-            if np.all(cols):
+            if reps.size == 1 or cols.all():
                 Zr[own] = 0.0
                 EZr[own] = 0.0
             else:
@@ -449,7 +458,7 @@ class _Pieces:
         EY *= gamma(w.size)
         EY += self.EH * np.abs(w).sum()
         EY += TINY
-        rows = net.exact_rows(len(net) - 1)
+        rows = net.exact_rows(len(net) - 1) if self.rec or not net.filtered else []
         Yx = {k: self._exact_pre(rows, h)[0] for k, (_, h) in self.rec.items()}
         if not net.filtered:
             Y[:], EY[:] = 0.0, np.inf
@@ -467,6 +476,8 @@ class _Pieces:
         unsure = np.flatnonzero(~bent)
         if unsure.size:
             slopes: dict[int, Fraction] = {}
+
+            rows = net.exact_rows(len(net) - 1)
 
             def slope(i: int) -> Fraction:
                 if i not in slopes:
@@ -486,6 +497,13 @@ def _assemble(old, found, part, old_pos, slots, size) -> np.ndarray:
     """Interleave old edge data (..., n + 1) with part ``part`` of each chunk's roots."""
     out = np.empty((*old.shape[:-1], size))
     out[..., old_pos] = old
+    if isinstance(slots, slice):
+        at = slots.start
+        for f in found:
+            block = f[part]
+            out[..., at : at + 2 * block.shape[-1] : 2] = block
+            at += 2 * block.shape[-1]
+        return out
     at = 0
     for f in found:
         block = f[part]
@@ -499,9 +517,9 @@ def _relu_bounded(Z: np.ndarray, EZ: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
     An entry certainly below 0 (Z < -EZ) becomes exactly 0 and adds no error.
     """
-    EH = np.zeros(Z.shape[1])
-    for z, ez in zip(Z, EZ, strict=True):
-        np.maximum(EH, np.where(z < -ez, 0.0, ez), out=EH)
+    if Z.shape[0] == 0:
+        return Z.copy(), np.zeros(Z.shape[1])
+    EH = np.where(Z < -EZ, 0.0, EZ).max(axis=0)
     return np.maximum(Z, 0.0), EH
 
 
@@ -544,9 +562,11 @@ def _piece_edges(layers: object, lo: object, hi: object) -> tuple[np.ndarray, in
         )
     lo_f, hi_f, lo_x, hi_x = _exact_interval(lo, hi)
     pieces = _Pieces(net, (lo_f, lo_x), (hi_f, hi_x))
-    for index in range(len(net) - 1):
-        pieces.layer(index)
-    bent = pieces.bends()
+    # overflow and 0 / 0 only widen bounds to inf / nan, which count as uncertain
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for index in range(len(net) - 1):
+            pieces.layer(index)
+        bent = pieces.bends()
     e = pieces.e
     edges = np.concatenate([e[:1], e[1:-1][bent], e[-1:]])
     return edges, int(np.count_nonzero(bent)) + 1
