@@ -47,7 +47,7 @@ def gamma(n: int) -> float:
 
 
 def to_fraction(value: object) -> Fraction:
-    """The exact rational value of a float, int, Fraction or Decimal (``ValueError`` else)."""
+    """The exact value of a float, int, Fraction, Decimal or decimal string (else ValueError)."""
     if isinstance(value, Fraction):
         return value
     if isinstance(value, (bool, np.bool_)):
@@ -65,7 +65,12 @@ def to_fraction(value: object) -> Fraction:
         return Fraction(value)
     if isinstance(value, numbers.Rational):
         return Fraction(int(value.numerator), int(value.denominator))
-    raise ValueError(f"weights must be numbers; got {type(value).__name__}")
+    if isinstance(value, str):  # a decimal as typed, such as "0.1"
+        try:
+            return Fraction(value)
+        except ValueError:
+            pass
+    raise ValueError(f"weights must be numbers; got {value!r:.40}")
 
 
 def fsign(value: Fraction) -> int:

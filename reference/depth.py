@@ -3,13 +3,25 @@
 A deep network is a list ``layers`` of (W, b) pairs, W of shape (d_out, d_in) and b of shape
 (d_out,), applied as f_0 = x, f_l = relu(W_l f_{l-1} + b_l), with NO relu after the last layer.
 
-Exact piece counting (`count_linear_pieces`) follows every interval of [lo, hi] on which the
-network is affine: on such an interval each unit's pre-activation is a * x + c, so the unit
-either keeps one state or switches at its root -c / a. Layer by layer, intervals are split at
-the roots that fall inside them (equal roots, as decided by `reference.shallow`'s
-tolerance, split only once), each piece's affine maps are updated with its activation pattern,
-and at the end neighbours whose output slopes agree are merged: the network is continuous, so
-an equal slope on both sides of a breakpoint means one affine piece.
+Exact piece counting (`count_linear_pieces`, `linear_piece_edges`) follows every interval of
+[lo, hi] on which the network is affine: on such an interval each unit's pre-activation is
+affine, so the unit either keeps one state or switches at one root. Layer by layer, intervals
+are split at the roots strictly inside them (equal roots split once), and at the end
+neighbours whose output slopes are equal are merged: the network is continuous, so an equal
+slope on both sides of a breakpoint means one affine piece.
+
+"Exact" means exact for the network as given, with no tolerance: every float64 weight is the
+binary rational it stores, and each decision (a sign at an edge, the order of two roots, a
+slope change) is made in floating point only when a rigorous error bound proves it; otherwise
+that interval is redone in rational arithmetic (``fractions.Fraction``). So no piece is lost or
+invented, however narrow it is, however far from 0 the interval lies, or however little the
+slope changes (1e6 to 1e6 + 1e-4 counts as a bend).
+
+Counting the net as typed in decimals: the float64 net of ``0.3 x - 3 (0.1 x)`` is not the zero
+function (0.3 and 0.1 are not binary fractions), so it has 2 pieces on [-1, 1]. To count the
+decimal net, pass the weights (and lo, hi if needed) as ``fractions.Fraction("0.3")``,
+``decimal.Decimal("0.3")``, the strings ("0.3") or ints, in lists or object arrays; they are
+then taken exactly.
 """
 
 from __future__ import annotations
@@ -215,7 +227,7 @@ class _Pieces:
             hi = min(n, lo + _CHUNK)
             found.append(self._chunk(index, info, lo, hi, Zx, rec_keys, Hold, EHold, bad))
         # The uncertain intervals, in exact arithmetic.
-        todo = [int(i) for i in np.flatnonzero(bad)]
+        todo = [int(i) for i in np.flatnonzero(bad)] if bad.any() else []
         for i in todo:
             self._make_exact(i)
             for k in (i, i + 1):
@@ -232,7 +244,10 @@ class _Pieces:
                 x_pos.append(xa + tt * (xb - xa))
                 x_row.append([p + tt * (q - p) for p, q in zip(za, zb, strict=True)])
         # Assemble the new edge list: old edges, float roots, exact roots, in order.
-        ii = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.intp)
+        if len(found) == 1:
+            ii = found[0][0]
+        else:
+            ii = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.intp)
         n_f = ii.size
         if x_ii:
             all_ii = np.concatenate([ii, np.array(x_ii, dtype=np.intp)])
@@ -246,7 +261,7 @@ class _Pieces:
             # one root in every interval (sorted, distinct, n of them): plain interleaving
             old_pos = slice(0, size, 2)
             slots_f, slots_x = slice(1, size, 2), np.zeros(0, dtype=np.intp)
-            old_index = np.arange(0, size, 2)
+            old_index = np.arange(0, size, 2) if Zx else None
         else:
             counts = np.bincount(all_ii, minlength=n)
             shift = np.zeros(n + 1, dtype=np.intp)
@@ -594,8 +609,8 @@ def count_linear_pieces(layers: list, lo: float, hi: float) -> int:
     lost however narrow it is or however little the slope changes (see the module docstring).
 
     To count the net as typed in decimals rather than its float64 rounding, pass the weights
-    (and lo, hi if needed) as ``fractions.Fraction`` (``Fraction("0.1")``), ``decimal.Decimal``
-    or int: for example ``[(np.array([[Fraction("0.3")], [Fraction("0.1")]], dtype=object),
+    (and lo, hi if needed) as ``fractions.Fraction`` (``Fraction("0.1")``), ``decimal.Decimal``,
+    decimal strings ("0.1") or ints: for example ``[(np.array([[Fraction("0.3")], [Fraction("0.1")]], dtype=object),
     [0, 0]), ([[1, -3]], [0])]`` is the zero function, 1 piece, while the same net in float64
     has 2.
     """

@@ -9,6 +9,14 @@ pattern (which hidden units have pre-activation > 0) is constant. Once the patte
 every pre-activation is one affine function of the input, so the set of points with that
 pattern is an intersection of half-planes: convex, hence connected. Regions and the patterns
 that occur on a set of positive area therefore correspond one to one.
+
+``count_regions_exact`` and ``region_polygons`` are exact for the network as given, with no
+tolerance: every float64 weight is the binary rational it stores; a sign is taken from floating
+point only when a rigorous error bound proves it, and any polygon with an uncertain sign is
+rebuilt and split in rational arithmetic (``fractions.Fraction``). No region is lost or
+invented, however thin or small, at any weight scale or distance of the box from the origin.
+To count the net as typed in decimals rather than its float64 rounding, pass the weights (and
+the box if needed) as ``fractions.Fraction("0.1")``, ``decimal.Decimal("0.1")``, decimal strings or ints.
 """
 
 from __future__ import annotations
@@ -566,8 +574,8 @@ def count_regions_exact(layers: list, box: tuple[float, float, float, float]) ->
     region is lost however thin or small, and none is invented.
 
     To count the net as typed in decimals rather than its float64 rounding, pass weights (and
-    box) as ``fractions.Fraction`` (``Fraction("0.1")``), ``decimal.Decimal`` or int, for
-    example ``W = np.array([[Fraction("0.3"), Fraction("0.1")]], dtype=object)``: unit values
+    box) as ``fractions.Fraction`` (``Fraction("0.1")``), ``decimal.Decimal``, decimal strings
+    ("0.1") or ints, for example ``W = np.array([[Fraction("0.3"), Fraction("0.1")]], dtype=object)``: unit values
     such as 0.3 x - 3 (0.1 x) are then exactly 0, not the small nonzero number they are in
     float64.
     """

@@ -125,6 +125,8 @@ def test_a_net_typed_in_decimals():
         ([[1]], [0]),
     ]
     assert count_regions_exact(as_decimals, BOX) == 1
+    as_strings = [([["0.3", 0], ["0.1", 0]], [1, 1]), ([[1, -3]], [2]), ([[1]], [0])]
+    assert count_regions_exact(as_strings, BOX) == 1
 
 
 # ------------------------------------------------------------------------ 2-D: degenerate
