@@ -342,3 +342,12 @@ def test_tiny_and_huge_weights_are_counted_exactly():
     one_d = one_layer([[1e-250], [1e250]], [-1e-251, -1e249], out=[1.0, 1e-250])
     assert count_linear_pieces(one_d, -1, 1) == oracle_pieces(one_d, -1, 1) == 3
     assert math.isfinite(float(linear_piece_edges(one_d, -1, 1)[1]))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_depth_8_nets_match_the_oracle(seed):
+    rng = np.random.default_rng(40 + seed)
+    layers = random_net(rng, (4,) * 8)
+    assert count_regions_exact(layers, BOX) == oracle_regions(layers, BOX)
+    one_d = random_net(rng, (4,) * 8, d_in=1)
+    assert count_linear_pieces(one_d, -3, 3) == oracle_pieces(one_d, -3, 3)
