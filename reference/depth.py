@@ -439,9 +439,9 @@ class _Pieces:
         EZr += 4.0 * U * (np.abs(Za) + np.abs(Zr))
         del Za, Zb, Z, EZ
         units = [int(reps[0])] if reps.size == 1 else np.unique(uu).tolist()
-        for u in units:
-            own = rep == u
-            cols = uu == u
+        for root_unit in units:
+            own = rep == root_unit
+            cols = uu == root_unit
             if reps.size == 1 or cols.all():
                 Zr[own] = 0.0
                 EZr[own] = 0.0
