@@ -219,13 +219,16 @@ class _Pieces:
             k: self._exact_pre(net.exact_rows(index), h) for k, (_, h) in self.rec.items()
         }
         rec_keys = np.array(sorted(Zx), dtype=np.intp)
-        Hold = np.empty((d, n + 1))
-        EHold = np.empty(n + 1)
+        one = n <= _CHUNK  # one chunk: its arrays are the layer's
+        Hold = None if one else np.empty((d, n + 1))
+        EHold = None if one else np.empty(n + 1)
         bad = np.zeros(n, dtype=bool)
         found = []
         for lo in range(0, n, _CHUNK):
             hi = min(n, lo + _CHUNK)
             found.append(self._chunk(index, info, lo, hi, Zx, rec_keys, Hold, EHold, bad))
+        if one:
+            Hold, EHold = found[0][5], found[0][6]
         # The uncertain intervals, in exact arithmetic.
         todo = [int(i) for i in np.flatnonzero(bad)] if bad.any() else []
         for i in todo:
@@ -296,9 +299,10 @@ class _Pieces:
     def _chunk(self, index, info, lo, hi, Zx, rec_keys, Hold, EHold, bad):
         """The float pass of one layer over intervals lo..hi-1 (edges lo..hi).
 
-        Writes the edges' next-layer values into Hold (d, n + 1) and EHold (n + 1,), marks the
-        uncertain intervals in ``bad``, and returns the certain roots as (interval (m,),
-        position (m,), its bound (m,), next-layer values (d, m), their bound (m,)).
+        Writes the edges' next-layer values into Hold (d, n + 1) and EHold (n + 1,) (or, if
+        these are None, returns them), marks the uncertain intervals in ``bad``, and returns
+        the certain roots as (interval (m,), position (m,), its bound (m,), next-layer values
+        (d, m), their bound (m,)), then the edges' values and bounds or None.
         """
         net = self.net
         W, b = net.floats[index]
@@ -332,12 +336,13 @@ class _Pieces:
             EZ[zero] = 0.0
             Z[zero] = 0.0
         Hc, EHc = _relu_bounded(Z, EZ)
-        Hold[:, lo:hi] = Hc[:, :-1]
-        EHold[lo:hi] = EHc[:-1]
-        if hi == self.e.size - 1:
-            Hold[:, hi] = Hc[:, -1]
-            EHold[hi] = EHc[-1]
-        del Hc, EHc
+        if Hold is not None:
+            Hold[:, lo:hi] = Hc[:, :-1]
+            EHold[lo:hi] = EHc[:-1]
+            if hi == self.e.size - 1:
+                Hold[:, hi] = Hc[:, -1]
+                EHold[hi] = EHc[-1]
+            Hc = EHc = None
         if reps.size == d:
             Zs, Es, zs = Z, EZ, zero
         else:
@@ -450,7 +455,7 @@ class _Pieces:
                 EZr[np.ix_(own, cols)] = 0.0
         del t, dt, uu
         Hr, EHr = _relu_bounded(Zr, EZr)
-        return ii + lo, r, dr, Hr, EHr
+        return ii + lo, r, dr, Hr, EHr, Hc, EHc
 
     @staticmethod
     def _exact_pre(rows: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
