@@ -3,23 +3,37 @@
 A deep network is a list ``layers`` of (W, b) pairs, W of shape (d_out, d_in) and b of shape
 (d_out,), applied as f_0 = x, f_l = relu(W_l f_{l-1} + b_l), with NO relu after the last layer.
 
-Exact piece counting (`count_linear_pieces`) follows every interval of [lo, hi] on which the
-network is affine: on such an interval each unit's pre-activation is a * x + c, so the unit
-either keeps one state or switches at its root -c / a. Layer by layer, intervals are split at
-the roots that fall inside them (equal roots, as decided by `reference.shallow`'s
-tolerance, split only once), each piece's affine maps are updated with its activation pattern,
-and at the end neighbours whose output slopes agree are merged: the network is continuous, so
-an equal slope on both sides of a breakpoint means one affine piece.
+Exact piece counting (`count_linear_pieces`, `linear_piece_edges`) follows every interval of
+[lo, hi] on which the network is affine: on such an interval each unit's pre-activation is
+affine, so the unit either keeps one state or switches at one root. Layer by layer, intervals
+are split at the roots strictly inside them (equal roots split once), and at the end
+neighbours whose output slopes are equal are merged: the network is continuous, so an equal
+slope on both sides of a breakpoint means one affine piece.
+
+"Exact" means exact for the network as given, with no tolerance: every float64 weight is the
+binary rational it stores, and each decision (a sign at an edge, the order of two roots, a
+slope change) is made in floating point only when a rigorous error bound proves it; otherwise
+that interval is redone in rational arithmetic (``fractions.Fraction``). So no piece is lost or
+invented, however narrow it is, however far from 0 the interval lies, or however little the
+slope changes (1e6 to 1e6 + 1e-4 counts as a bend).
+
+Counting the net as typed in decimals: the float64 net of ``0.3 x - 3 (0.1 x)`` is not the zero
+function (0.3 and 0.1 are not binary fractions), so it has 2 pieces on [-1, 1]. To count the
+decimal net, pass the weights (and lo, hi if needed) as ``fractions.Fraction("0.3")``,
+``decimal.Decimal("0.3")``, the strings ("0.3") or ints, in lists or object arrays; they are
+then taken exactly.
 """
 
 from __future__ import annotations
 
 import operator
+from fractions import Fraction
 
 import numpy as np
 
+from reference._exact import TINY, Net, U, fsign, gamma, layer_info, to_fraction
 from reference._validate import as_float_array, as_layers
-from reference.shallow import SLOPE_RTOL, check_interval, same_x_tolerance
+from reference.shallow import check_interval
 
 __all__ = [
     "mlp",
@@ -85,72 +99,528 @@ def sawtooth_layers(depth: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return layers
 
 
-def _check_scalar_net(layers: object) -> list[tuple[np.ndarray, np.ndarray]]:
-    layers = as_layers("layers", layers, d_in=1)
-    W_last = layers[-1][0]
+def _exact_interval(lo: object, hi: object) -> tuple[float, float, Fraction, Fraction]:
+    """(lo, hi) as floats and as exact rationals (ints, Fractions, Decimals taken as typed)."""
+    lo_f, hi_f = check_interval(lo, hi)
+    ends = []
+    for value, rounded in ((lo, lo_f), (hi, hi_f)):
+        try:
+            ends.append(to_fraction(value))
+        except ValueError:
+            ends.append(Fraction(rounded))
+    if not ends[0] < ends[1]:
+        raise ValueError(f"lo and hi must be finite with lo < hi; got lo={lo!r}, hi={hi!r}")
+    return lo_f, hi_f, ends[0], ends[1]
+
+
+def _rounding_bound(rounded: float, exact: Fraction) -> float:
+    """A bound on |rounded - exact| for the float64 rounding of an exact value."""
+    return 0.0 if Fraction(rounded) == exact else 2.0 * U * abs(rounded) + TINY
+
+
+def _exact_forward(
+    net: Net, x: Fraction, upto: int
+) -> tuple[list[Fraction], list[Fraction], list[Fraction]]:
+    """Exact h_upto(x) and its slope on x's piece, and the roots of every unit of layers < upto.
+
+    Returns (h, dh, roots): the affine map of the layer-`upto` input on the piece of x is
+    h + dh * (t - x); roots lists -c/a for each unit a t + c of layers 1..upto on that piece
+    with a != 0 (the piece is bounded by the nearest ones).
+    """
+    h, dh = [x], [Fraction(1)]
+    roots: list[Fraction] = []
+    for layer in range(upto):
+        nh, ndh = [], []
+        for row in net.exact_rows(layer):
+            z = row[-1] + sum(w * v for w, v in zip(row, h, strict=False))
+            dz = sum((w * v for w, v in zip(row, dh, strict=False)), Fraction(0))
+            if dz != 0:
+                roots.append(x - z / dz)
+            nh.append(z if z > 0 else Fraction(0))
+            ndh.append(dz if z > 0 else Fraction(0))
+        h, dh = nh, ndh
+    return h, dh, roots
+
+
+# Intervals are processed in chunks of this many to bound the temporary arrays.
+_CHUNK = 1 << 19
+
+
+class _Pieces:
+    """Exact subdivision of [lo, hi] into the pieces of a 1-input network, layer by layer.
+
+    The state is the sorted edge list e (n + 1,) with bounds de on |e - exact edge|, and the
+    values H (n + 1, d) of the current layer's input at the edges with bounds EH (n + 1,) on
+    the error of every entry of a row. The input of every layer is affine between neighbouring
+    edges, so a unit's pre-activation changes sign inside an interval exactly when its values
+    at the two ends have strictly opposite signs, and its root and the values there follow by
+    interpolation. Edges in ``rec`` are known exactly (position and H row as Fractions); an
+    interval with two exact ends is processed in exact arithmetic, and so are its pieces.
+
+    A float interval whose decision is not certain (a sign at an end within its error bound,
+    two roots closer than their bounds, or a piece narrower than its ends' bounds) is made
+    exact: its midpoint (certified inside, see ``_thin``) gives the exact activation pattern
+    there, hence the exact affine map of every unit and the exact ends of the interval.
+    """
+
+    def __init__(self, net: Net, lo: tuple[float, Fraction], hi: tuple[float, Fraction]):
+        self.net = net
+        self.lo, self.hi = lo[1], hi[1]
+        self.e = np.array([lo[0], hi[0]])
+        self.de = np.array([_rounding_bound(*lo), _rounding_bound(*hi)])
+        self.H = self.e[None, :].copy()  # (d, n + 1): one row per unit
+        self.EH = self.de.copy()
+        self.rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
+        self.done = 0  # hidden layers processed
+        if not net.filtered:
+            self.rec = {0: (lo[1], [lo[1]]), 1: (hi[1], [hi[1]])}
+
+    # -- exact conversion ------------------------------------------------------------------
+
+    def _make_exact(self, i: int) -> None:
+        """Give both ends of float interval i exact records."""
+        if i in self.rec and i + 1 in self.rec:
+            return
+        a, b = Fraction(float(self.e[i])), Fraction(float(self.e[i + 1]))
+        x0 = (a + b) / 2
+        if not (x0 - a > Fraction(float(self.de[i])) and b - x0 > Fraction(float(self.de[i + 1]))):
+            raise AssertionError("internal error: float interval without a certified midpoint")
+        h, dh, roots = _exact_forward(self.net, x0, self.done)
+        if x0 in roots:
+            raise AssertionError("internal error: a unit changes sign inside a piece")
+        left = max([self.lo, *(r for r in roots if r < x0)])
+        right = min([self.hi, *(r for r in roots if r > x0)])
+        for k, x in ((i, left), (i + 1, right)):
+            row = [v + s * (x - x0) for v, s in zip(h, dh, strict=True)]
+            old = self.rec.get(k)
+            if old is not None and old[0] != x:
+                raise AssertionError("internal error: two exact values for one edge")
+            self.rec[k] = (x, row)
+            self._store_float(k, x, row)
+
+    def _store_float(self, k: int, x: Fraction, row: list[Fraction]) -> None:
+        self.e[k] = float(x)
+        self.de[k] = _rounding_bound(float(x), x)
+        vals = np.array([float(v) for v in row])
+        self.H[:, k] = vals
+        self.EH[k] = 2.0 * U * float(np.max(np.abs(vals), initial=0.0)) + TINY
+
+    # -- one hidden layer ------------------------------------------------------------------
+
+    def layer(self, index: int) -> None:
+        """Split every interval at the roots of layer ``index``'s units; move to its output."""
+        net = self.net
+        W, b = net.floats[index]
+        d = W.shape[0]
+        n = self.e.size - 1
+        info = layer_info(net, index)
+        reps = info.reps
+        Zx: dict[int, list[Fraction]] = {
+            k: self._exact_pre(net.exact_rows(index), h) for k, (_, h) in self.rec.items()
+        }
+        rec_keys = np.array(sorted(Zx), dtype=np.intp)
+        one = n <= _CHUNK  # one chunk: its arrays are the layer's
+        Hold = None if one else np.empty((d, n + 1))
+        EHold = None if one else np.empty(n + 1)
+        bad = np.zeros(n, dtype=bool)
+        found = []
+        for lo in range(0, n, _CHUNK):
+            hi = min(n, lo + _CHUNK)
+            found.append(self._chunk(index, info, lo, hi, Zx, rec_keys, Hold, EHold, bad))
+        if one:
+            Hold, EHold = found[0][5], found[0][6]
+        # The uncertain intervals, in exact arithmetic.
+        todo = [int(i) for i in np.flatnonzero(bad)] if bad.any() else []
+        for i in todo:
+            self._make_exact(i)
+            for k in (i, i + 1):
+                if k not in Zx:
+                    Zx[k] = self._exact_pre(net.exact_rows(index), self.rec[k][1])
+        x_ii, x_pos, x_row = [], [], []
+        for i in todo:
+            xa, _ = self.rec[i]
+            xb, _ = self.rec[i + 1]
+            za, zb = Zx[i], Zx[i + 1]
+            ts = sorted({za[u] / (za[u] - zb[u]) for u in reps if fsign(za[u]) * fsign(zb[u]) < 0})
+            for tt in ts:
+                x_ii.append(i)
+                x_pos.append(xa + tt * (xb - xa))
+                x_row.append([p + tt * (q - p) for p, q in zip(za, zb, strict=True)])
+        # Assemble the new edge list: old edges, float roots, exact roots, in order.
+        if len(found) == 1:
+            ii = found[0][0]
+        else:
+            ii = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.intp)
+        n_f = ii.size
+        if x_ii:
+            all_ii = np.concatenate([ii, np.array(x_ii, dtype=np.intp)])
+            order = np.argsort(all_ii, kind="stable")
+            all_ii = all_ii[order]
+        else:
+            all_ii, order = ii, None
+        del ii
+        size = n + 1 + all_ii.size
+        if order is None and all_ii.size == n and np.all(all_ii[1:] > all_ii[:-1]):
+            # one root in every interval (sorted, distinct, n of them): plain interleaving
+            old_pos = slice(0, size, 2)
+            slots_f, slots_x = slice(1, size, 2), np.zeros(0, dtype=np.intp)
+            old_index = np.arange(0, size, 2) if Zx else None
+        else:
+            counts = np.bincount(all_ii, minlength=n)
+            shift = np.zeros(n + 1, dtype=np.intp)
+            np.cumsum(counts, out=shift[1:])
+            del counts
+            old_pos = old_index = np.arange(n + 1) + shift
+            new_pos = old_pos[all_ii] + 1 + (np.arange(all_ii.size) - shift[all_ii])
+            del shift
+            if order is None:
+                slots_f, slots_x = new_pos, new_pos[:0]
+            else:
+                from_float = order < n_f
+                slots_f, slots_x = new_pos[from_float], new_pos[~from_float]
+            del new_pos
+        del all_ii, order
+        self.e = _assemble(self.e, found, 1, old_pos, slots_f, size)
+        self.de = _assemble(self.de, found, 2, old_pos, slots_f, size)
+        self.H = _assemble(Hold, found, 3, old_pos, slots_f, size)
+        del Hold
+        self.EH = _assemble(EHold, found, 4, old_pos, slots_f, size)
+        del EHold, found
+        rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
+        for k, z in Zx.items():
+            rec[int(old_index[k])] = (self.rec[k][0], [v if v > 0 else Fraction(0) for v in z])
+        for slot, x, z in zip(slots_x.tolist(), x_pos, x_row, strict=True):
+            rec[slot] = (x, [v if v > 0 else Fraction(0) for v in z])
+        self.rec = rec
+        for k, (x, row) in rec.items():
+            self._store_float(k, x, row)
+        self.done = index + 1
+
+    def _chunk(self, index, info, lo, hi, Zx, rec_keys, Hold, EHold, bad):
+        """The float pass of one layer over intervals lo..hi-1 (edges lo..hi).
+
+        Writes the edges' next-layer values into Hold (d, n + 1) and EHold (n + 1,) (or, if
+        these are None, returns them), marks the uncertain intervals in ``bad``, and returns
+        the certain roots as (interval (m,), position (m,), its bound (m,), next-layer values
+        (d, m), their bound (m,)), then the edges' values and bounds or None.
+        """
+        net = self.net
+        W, b = net.floats[index]
+        d, n_in = W.shape
+        rep, reps = info.rep, info.reps
+        e, de = self.e[lo : hi + 1], self.de[lo : hi + 1]
+        H, EH = self.H[:, lo : hi + 1], self.EH[lo : hi + 1]
+        Z = W @ H if n_in > 1 else W * H
+        Z += info.b_col
+        EZ = info.g_absW @ np.abs(H) if n_in > 1 else info.g_absW * np.abs(H)
+        EZ += info.g_absb_col
+        EZ += info.rowsum_col * EH
+        # A column that is exactly 0 (zero bound) gives z = b exactly: 0 when b is 0.
+        zero = None
+        if info.zero_b or info.zero_rows:
+            zero = np.zeros(Z.shape, dtype=bool)
+            exact_zero = (EH == 0) & ~H.any(axis=0)
+            zero |= (b == 0)[:, None] & exact_zero
+            zero[rep < 0] = True
+        if rec_keys.size:
+            if zero is None:
+                zero = np.zeros(Z.shape, dtype=bool)
+            here = rec_keys[(rec_keys >= lo) & (rec_keys <= hi)]
+            for k in here.tolist():
+                z = Zx[k]
+                vals = np.array([float(v) for v in z])
+                Z[:, k - lo] = vals
+                EZ[:, k - lo] = 2.0 * U * np.abs(vals) + TINY
+                zero[:, k - lo] = [v == 0 for v in z]
+        if zero is not None:
+            EZ[zero] = 0.0
+            Z[zero] = 0.0
+        Hc, EHc = _relu_bounded(Z, EZ)
+        if Hold is not None:
+            Hold[:, lo:hi] = Hc[:, :-1]
+            EHold[lo:hi] = EHc[:-1]
+            if hi == self.e.size - 1:
+                Hold[:, hi] = Hc[:, -1]
+                EHold[hi] = EHc[-1]
+            Hc = EHc = None
+        if reps.size == d:
+            Zs, Es, zs = Z, EZ, zero
+        else:
+            Zs, Es = Z[reps], EZ[reps]
+            zs = None if zero is None else zero[reps]
+        pos, neg = Zs > Es, Zs < -Es
+        sure = pos | neg
+        if zs is not None:
+            sure |= zs
+        certain = sure[0] if reps.size == 1 else sure.all(axis=0)
+        badc = ~(certain[:-1] & certain[1:])
+        if not net.filtered:
+            badc[:] = True
+        cross = (pos[:, :-1] & neg[:, 1:]) | (neg[:, :-1] & pos[:, 1:])
+        del pos, neg, certain, zs, sure
+        cross &= ~badc
+        nc = hi - lo
+        if reps.size == 1:
+            ii = np.flatnonzero(cross[0])
+            jj = np.zeros(ii.size, dtype=np.intp)
+        else:
+            ii, jj = np.nonzero(cross.T)
+        del cross
+        every = reps.size == 1 and ii.size == nc  # a root in every interval: use slices
+        if every:
+            za, zb = Zs[0, :-1], Zs[0, 1:]
+            ea, eb = Es[0, :-1], Es[0, 1:]
+        else:
+            za, zb = Zs[jj, ii], Zs[jj, ii + 1]
+            ea, eb = Es[jj, ii], Es[jj, ii + 1]
+        uu = reps[jj]
+        del jj, Zs, Es
+        t = za / (za - zb)
+        size = np.abs(za)
+        size += np.abs(zb)
+        spread = ea + eb
+        del za, zb, ea, eb
+        dt = spread * (size + spread)
+        dt /= (size - spread) ** 2
+        dt += 4.0 * U
+        dt *= 2.0
+        del size, spread
+        if reps.size > 1 and ii.size > 1 and (ii[1:] == ii[:-1]).any():
+            order = np.lexsort((t, ii))
+            ii, uu, t, dt = ii[order], uu[order], t[order], dt[order]
+            every = False
+            same = ii[1:] == ii[:-1]
+            close = same & ~(t[1:] - t[:-1] > dt[1:] + dt[:-1])
+            badc[ii[1:][close]] = True
+        el, er = (e[:-1], e[1:]) if every else (e[ii], e[ii + 1])
+        dl, dh = (de[:-1], de[1:]) if every else (de[ii], de[ii + 1])
+        w = er - el
+        r = t * w
+        r += el
+        dr = dt + 3.0 * U
+        dr *= np.abs(w)
+        dr += 2.0 * U * np.abs(r)
+        dr *= 2.0
+        dr += np.maximum(dl, dh)
+        dr += TINY
+        del w
+        gap = 2.0 * (1.0 + 4.0 * U)
+        first = None
+        if reps.size > 1:
+            first = np.ones(ii.size, dtype=bool)
+            first[1:] = ii[1:] != ii[:-1]
+        if first is None or first.all():  # one root per interval
+            thin = r - el <= gap * np.maximum(dr, dl)
+            thin |= er - r <= gap * np.maximum(dr, dh)
+        else:
+            last = np.ones(ii.size, dtype=bool)
+            last[:-1] = first[1:]
+            prev_x = np.where(first, el, np.roll(r, 1))
+            prev_d = np.where(first, dl, np.roll(dr, 1))
+            thin = r - prev_x <= gap * np.maximum(dr, prev_d)
+            next_x = np.where(last, er, np.roll(r, -1))
+            next_d = np.where(last, dh, np.roll(dr, -1))
+            thin |= next_x - r <= gap * np.maximum(dr, next_d)
+        thin |= ~np.isfinite(dr)
+        del el, er, dl, dh
+        badc[ii[thin]] = True
+        del thin
+        bad[lo:hi] = badc
+        if badc.any():
+            keep = ~badc[ii]
+            ii, uu, t, dt, r, dr = ii[keep], uu[keep], t[keep], dt[keep], r[keep], dr[keep]
+            every = False
+            del keep
+        # Values at the new edges: interpolate every unit; the root's own group is exactly 0.
+        Za, Zb = (Z[:, :-1], Z[:, 1:]) if every else (Z[:, ii], Z[:, ii + 1])
+        Ea, Eb = (EZ[:, :-1], EZ[:, 1:]) if every else (EZ[:, ii], EZ[:, ii + 1])
+        Zr = Zb - Za
+        EZr = np.abs(Zr)
+        EZr *= dt
+        Zr *= t
+        Zr += Za
+        EZr += np.maximum(Ea, Eb)
+        del Ea, Eb
+        EZr += 4.0 * U * (np.abs(Za) + np.abs(Zr))
+        del Za, Zb, Z, EZ
+        units = [int(reps[0])] if reps.size == 1 else np.unique(uu).tolist()
+        for root_unit in units:
+            own = rep == root_unit
+            cols = uu == root_unit
+            if reps.size == 1 or cols.all():
+                Zr[own] = 0.0
+                EZr[own] = 0.0
+            else:
+                Zr[np.ix_(own, cols)] = 0.0
+                EZr[np.ix_(own, cols)] = 0.0
+        del t, dt, uu
+        Hr, EHr = _relu_bounded(Zr, EZr)
+        return ii + lo, r, dr, Hr, EHr, Hc, EHc
+
+    @staticmethod
+    def _exact_pre(rows: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
+        return [row[-1] + sum(w * v for w, v in zip(row, h, strict=False)) for row in rows]
+
+    # -- the output ------------------------------------------------------------------------
+
+    def bends(self) -> np.ndarray:
+        """Bool (n - 1,): whether the output's slope changes at each inner edge, exactly."""
+        net = self.net
+        W, b = net.floats[-1]
+        w = W[0]
+        n = self.e.size - 1
+        if n == 1:
+            return np.zeros(0, dtype=bool)
+        Y = w @ self.H
+        Y += b[0]
+        EY = np.abs(w) @ np.abs(self.H)
+        EY += abs(b[0])
+        EY *= gamma(w.size)
+        EY += self.EH * np.abs(w).sum()
+        EY += TINY
+        rows = net.exact_rows(len(net) - 1) if self.rec or not net.filtered else []
+        Yx = {k: self._exact_pre(rows, h)[0] for k, (_, h) in self.rec.items()}
+        if not net.filtered:
+            Y[:], EY[:] = 0.0, np.inf
+        for k, y in Yx.items():
+            Y[k] = float(y)
+            EY[k] = 2.0 * U * abs(Y[k]) + TINY
+        bent = np.empty(n - 1, dtype=bool)
+        for lo in range(0, n - 1, _CHUNK):
+            hi = min(n - 1, lo + _CHUNK)  # inner edges lo + 1 .. hi, intervals lo .. hi
+            s_lo, s_hi = _slope_bounds(
+                self.e[lo : hi + 2], self.de[lo : hi + 2], Y[lo : hi + 2], EY[lo : hi + 2]
+            )
+            bent[lo:hi] = (s_lo[1:] > s_hi[:-1]) | (s_hi[1:] < s_lo[:-1])
+        del Y, EY
+        unsure = np.flatnonzero(~bent)
+        if unsure.size:
+            slopes: dict[int, Fraction] = {}
+
+            rows = net.exact_rows(len(net) - 1)
+
+            def slope(i: int) -> Fraction:
+                if i not in slopes:
+                    if not (i in self.rec and i + 1 in self.rec):
+                        self._make_exact(i)
+                    (xa, ha), (xb, hb) = self.rec[i], self.rec[i + 1]
+                    ya, yb = self._exact_pre(rows, ha)[0], self._exact_pre(rows, hb)[0]
+                    slopes[i] = (yb - ya) / (xb - xa)
+                return slopes[i]
+
+            for k in unsure:
+                bent[k] = slope(int(k)) != slope(int(k) + 1)
+        return bent
+
+
+def _assemble(old, found, part, old_pos, slots, size) -> np.ndarray:
+    """Interleave old edge data (..., n + 1) with part ``part`` of each chunk's roots."""
+    out = np.empty((*old.shape[:-1], size))
+    out[..., old_pos] = old
+    if isinstance(slots, slice):
+        at = slots.start
+        for f in found:
+            block = f[part]
+            out[..., at : at + 2 * block.shape[-1] : 2] = block
+            at += 2 * block.shape[-1]
+        return out
+    at = 0
+    for f in found:
+        block = f[part]
+        out[..., slots[at : at + block.shape[-1]]] = block
+        at += block.shape[-1]
+    return out
+
+
+def _relu_bounded(Z: np.ndarray, EZ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """relu(Z) for Z (d, m) and, per column, a bound on the error of every entry.
+
+    An entry certainly below 0 (Z < -EZ) becomes exactly 0 and adds no error.
+    """
+    if Z.shape[0] == 0:
+        return Z.copy(), np.zeros(Z.shape[1])
+    EH = np.where(Z < -EZ, 0.0, EZ).max(axis=0)
+    return np.maximum(Z, 0.0), EH
+
+
+def _slope_bounds(
+    e: np.ndarray, de: np.ndarray, Y: np.ndarray, EY: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds (lo, hi), each (n,), on the exact slope (Y[i+1] - Y[i]) / (e[i+1] - e[i])."""
+    num = Y[1:] - Y[:-1]
+    en = EY[1:] + EY[:-1]
+    en += 2.0 * U * np.abs(num)
+    den = e[1:] - e[:-1]
+    ed = de[1:] + de[:-1]
+    ed += 2.0 * U * np.abs(den)
+    d_lo = den - ed
+    d_hi = den + ed
+    del den, ed
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        up = num + en
+        s_hi = np.maximum(up / d_lo, up / d_hi)
+        up -= 2.0 * en
+        s_lo = np.minimum(up / d_lo, up / d_hi)
+    del up, num, en
+    s_hi += 4.0 * U * np.abs(s_hi) + TINY
+    s_lo -= 4.0 * U * np.abs(s_lo) + TINY
+    unknown = ~(d_lo > 0)
+    s_hi[unknown] = np.inf
+    s_lo[unknown] = -np.inf
+    s_hi[np.isnan(s_hi)] = np.inf
+    s_lo[np.isnan(s_lo)] = -np.inf
+    return s_lo, s_hi
+
+
+def _piece_edges(layers: object, lo: object, hi: object) -> tuple[np.ndarray, int]:
+    net = Net("layers", layers, d_in=1)
+    W_last = net.floats[-1][0]
     if W_last.shape[0] != 1:
         raise ValueError(
-            f"layers must end with 1 output: layers[{len(layers) - 1}] W must have shape "
+            f"layers must end with 1 output: layers[{len(net) - 1}] W must have shape "
             f"(1, {W_last.shape[1]}); got shape {W_last.shape}"
         )
-    return layers
+    lo_f, hi_f, lo_x, hi_x = _exact_interval(lo, hi)
+    pieces = _Pieces(net, (lo_f, lo_x), (hi_f, hi_x))
+    # overflow and 0 / 0 only widen bounds to inf / nan, which count as uncertain
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for index in range(len(net) - 1):
+            pieces.layer(index)
+        bent = pieces.bends()
+    e = pieces.e
+    edges = np.concatenate([e[:1], e[1:-1][bent], e[-1:]])
+    return edges, int(np.count_nonzero(bent)) + 1
 
 
-def linear_piece_edges(
-    layers: list[tuple[np.ndarray, np.ndarray]], lo: float, hi: float
-) -> np.ndarray:
+def linear_piece_edges(layers: list, lo: float, hi: float) -> np.ndarray:
     """Breakpoints of the maximal affine pieces of a 1-input, 1-output network on [lo, hi].
 
-    layers: as for `mlp` with d_in = 1 and d_out = 1; lo < hi. Returns a sorted array of
-    shape (P + 1,) starting at lo and ending at hi, where P is the number of pieces.
+    layers: as for `mlp` with d_in = 1 and d_out = 1 (weights may also be ints, Fractions or
+    Decimals, taken exactly); lo < hi. Returns a sorted array of shape (P + 1,) starting at lo
+    and ending at hi, where P is the number of pieces (as `count_linear_pieces` counts them);
+    the breakpoints are exact rationals rounded to float64, so two that lie closer than
+    float64 resolves can print equal.
     """
-    layers = _check_scalar_net(layers)
-    lo, hi = check_interval(lo, hi)
-    edges = np.array([lo, hi])
-    # Per interval (rows): the current layer input is slope * x + icpt; `scale` bounds the
-    # magnitude of the terms summed into each slope (for the final equality test).
-    slope, icpt, scale = np.ones((1, 1)), np.zeros((1, 1)), np.ones((1, 1))
-    for W, b in layers[:-1]:
-        pre_slope = slope @ W.T  # (M, d)
-        pre_icpt = icpt @ W.T + b
-        pre_scale = scale @ np.abs(W).T
-        left, right = edges[:-1, None], edges[1:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            roots = -pre_icpt / pre_slope
-        inside = (
-            (pre_slope != 0)
-            & (roots - left > same_x_tolerance(roots, left, lo, hi))
-            & (right - roots > same_x_tolerance(roots, right, lo, hi))
-        )
-        if np.any(inside):
-            # Roots lie farther than the tolerance from every old edge, so dropping each point
-            # that is within the tolerance of its predecessor removes repeated roots only.
-            points = np.sort(np.concatenate([edges, roots[inside]]))
-            keep = np.ones(points.size, dtype=bool)
-            keep[1:] = np.diff(points) > same_x_tolerance(points[1:], points[:-1], lo, hi)
-            new_edges = points[keep]
-            parent = np.searchsorted(edges, new_edges[:-1], side="right") - 1
-            pre_slope, pre_icpt, pre_scale = pre_slope[parent], pre_icpt[parent], pre_scale[parent]
-            edges = new_edges
-        mid = 0.5 * (edges[:-1] + edges[1:])
-        active = pre_slope * mid[:, None] + pre_icpt > 0
-        slope = np.where(active, pre_slope, 0.0)
-        icpt = np.where(active, pre_icpt, 0.0)
-        scale = np.where(active, pre_scale, 0.0)
-    w_out = layers[-1][0][0]
-    out_slope = slope @ w_out
-    out_scale = scale @ np.abs(w_out)
-    bends = np.abs(np.diff(out_slope)) > SLOPE_RTOL * np.maximum(out_scale[:-1], out_scale[1:])
-    return np.concatenate([edges[:1], edges[1:-1][bends], edges[-1:]])
+    edges, _ = _piece_edges(layers, lo, hi)
+    return edges
 
 
-def count_linear_pieces(layers: list[tuple[np.ndarray, np.ndarray]], lo: float, hi: float) -> int:
+def count_linear_pieces(layers: list, lo: float, hi: float) -> int:
     """Exact number of maximal intervals of [lo, hi] on which the network is affine.
 
     layers: as for `mlp` with one input and one output; lo < hi finite. Returns a Python int
-    (the sawtooth of depth L gives 2**L on [-2, 2]).
+    (the sawtooth of depth L gives 2**L on [-2, 2]). The count is that of the network exactly
+    as given: every float64 weight is the binary rational it stores, and no piece is merged or
+    lost however narrow it is or however little the slope changes (see the module docstring).
+
+    To count the net as typed in decimals rather than its float64 rounding, pass the weights
+    (and lo, hi if needed) as ``fractions.Fraction`` (``Fraction("0.1")``), ``decimal.Decimal``,
+    decimal strings ("0.1") or ints: for example ``[(np.array([[Fraction("0.3")], [Fraction("0.1")]], dtype=object),
+    [0, 0]), ([[1, -3]], [0])]`` is the zero function, 1 piece, while the same net in float64
+    has 2.
     """
-    return int(linear_piece_edges(layers, lo, hi).size - 1)
+    _, count = _piece_edges(layers, lo, hi)
+    return count
 
 
 def collapse_linear(layers: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

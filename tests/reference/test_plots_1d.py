@@ -89,9 +89,11 @@ def test_plot_shallow_panels():
 
 
 def test_plot_composition_three_by_three():
-    # network 1 zigzags over [-1, 1] three times, network 2 has three regions on [-1, 1]
-    theta1 = np.array([[1.0, 1.0], [1 / 3, 1.0], [-1 / 3, 1.0]])
-    phi1 = np.array([-1.0, 3.0, -6.0, 6.0])
+    # network 1 zigzags over [-1, 1] three times, network 2 has three regions on [-1, 1];
+    # network 1's knots are binary fractions, so the range it reaches is exactly [-1, 1] (with
+    # knots at +-1/3 rounded to float64 it reaches 2e-16 below -1, past network 2's kink)
+    theta1 = np.array([[1.0, 1.0], [0.5, 1.0], [-0.5, 1.0]])
+    phi1 = np.array([-1.0, 4.0, -6.0, 6.0])
     theta2 = np.array([[1.0, 1.0], [0.2, 1.0], [-0.5, 1.0]])
     phi2 = np.array([0.0, 1.25, -(1.25 + 1.0), 1.0 + 1.0])
     fig = plot_composition(theta1, phi1, theta2, phi2, -1, 1)
