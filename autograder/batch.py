@@ -12,9 +12,10 @@ from pathlib import Path
 
 from autograder.course import Course
 from autograder.grade import (
+    Entry,
     SubmissionResult,
     file_sha256,
-    find_submissions,
+    find_entries,
     grade_submission,
     grading_fingerprint,
     seed_for,
@@ -22,6 +23,7 @@ from autograder.grade import (
 from autograder.paths import source_roots
 from autograder.report import grades_row, write_atomic, write_grades, write_submission
 from autograder.sandbox import Sandbox
+from autograder.text import clean
 
 
 @dataclass
@@ -126,36 +128,36 @@ def grade_batch(
     allowed with a single submission: raises ValueError otherwise.
     """
     summary = BatchSummary()
-    files, summary.warnings = find_submissions(paths)
-    if student is not None and len(files) > 1:
+    entries, summary.warnings = find_entries(paths)
+    if student is not None and len(entries) > 1:
         raise ValueError(
-            f"a student id gives every submission the same seed; {len(files)} submissions found"
+            f"a student id gives every submission the same seed; {len(entries)} submissions found"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     max_score = course.assignment(assignment).max_score
     fingerprint = grading_fingerprint(course, assignment)
-    todo = []
-    for f in files:
-        s = seed_for(course, assignment, student or f.stem, seed)
+    todo: list[Entry] = []
+    for entry in entries:
+        s = seed_for(course, assignment, student or entry.student, seed)
         previous = (
             None
             if force
             else _previous(
-                out_dir / f.stem / "results.json",
+                out_dir / entry.name / "results.json",
                 assignment,
                 s,
-                sha256=file_sha256(f),
+                sha256=file_sha256(entry.path),
                 max_score=max_score,
                 fingerprint=fingerprint,
             )
         )
-        if previous is not None:
-            summary.skipped.append(f.stem)
+        if previous is not None and previous["extra_data"]["relulab"]["submission"] == entry.name:
+            summary.skipped.append(entry.name)
             summary.rows.append(grades_row(previous))
             if on_done:
-                on_done(f.stem)
+                on_done(entry.name)
         else:
-            todo.append(f)
+            todo.append(entry)
     if not todo:
         write_grades(out_dir, summary.rows)
         return summary
@@ -163,11 +165,12 @@ def grade_batch(
     lock = threading.Lock()
     # Also the submissions' own folders: the child gets a private copy of its file, and must not
     # read (or run) its classmates' work.
-    hide = [*source_roots(), out_dir.resolve(), *{f.resolve().parent for f in todo}]
+    hide = [*source_roots(), out_dir.resolve(), *{e.path.resolve().parent for e in todo}]
     with Sandbox(hide=hide, workers=max(1, jobs)) as sandbox:
 
-        def one(path: Path) -> dict:
-            who = student or path.stem
+        def one(entry: Entry) -> dict:
+            path, name = entry.path, entry.name
+            who = student or entry.student
             try:
                 result: SubmissionResult = grade_submission(
                     path,
@@ -178,34 +181,37 @@ def grade_batch(
                     seed=seed,
                     draw_plots=draw_plots,
                     fingerprint=fingerprint,
+                    submission=name,
                 )
                 write_submission(out_dir, result)
-                return json.loads((out_dir / path.stem / "results.json").read_text("utf-8"))
+                return json.loads((out_dir / name / "results.json").read_text("utf-8"))
             except Exception as exc:  # our bug, not the student's: record it and go on
-                error = "".join(traceback.format_exception(exc))
+                # (a report that failed to write included: recorded as an internal error,
+                # which the next run regrades, never as a kept score)
+                error = clean("".join(traceback.format_exception(exc)), 20_000, multiline=True)
                 s = seed_for(course, assignment, who, seed)
                 data = _internal_error_results(
-                    path.stem, assignment, who, s, max_score, error, fingerprint
+                    name, assignment, clean(who), s, max_score, error, fingerprint
                 )
                 with lock:
-                    summary.internal_errors.append(f"{path}: {exc!r}")
+                    summary.internal_errors.append(f"{name}: {clean(repr(exc))}")
                 try:
-                    write_atomic(out_dir / path.stem / "results.json", json.dumps(data, indent=1))
+                    write_atomic(out_dir / name / "results.json", json.dumps(data, indent=1))
                 except Exception as write_exc:  # still a row in grades.csv; the batch goes on
                     with lock:
                         summary.internal_errors.append(
-                            f"{path}: could not write its results.json: {write_exc!r}"
+                            f"{name}: could not write its results.json: {clean(repr(write_exc))}"
                         )
                 return data
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(one, f): f for f in todo}
+            futures = {pool.submit(one, e): e for e in todo}
             for fut in as_completed(futures):
                 data = fut.result()
                 with lock:
                     summary.rows.append(grades_row(data))
-                    summary.graded.append(futures[fut].stem)
+                    summary.graded.append(futures[fut].name)
                 if on_done:
-                    on_done(futures[fut].stem)
+                    on_done(futures[fut].name)
     write_grades(out_dir, summary.rows)
     return summary

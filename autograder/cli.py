@@ -30,14 +30,16 @@ def _run_batch(
     student: str | None,
 ) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from autograder.batch import grade_batch
-    from autograder.grade import find_submissions
+    from autograder.grade import find_entries
     from autograder.plots import draw_failing_plots
+    from autograder.text import clean
 
     console = Console(stderr=True)
-    total = len(find_submissions(files)[0])
+    total = len(find_entries(files)[0])
     with Progress(
         TextColumn(f"grading {assignment}"),
         BarColumn(),
@@ -61,13 +63,13 @@ def _run_batch(
             draw_plots=draw_failing_plots,
         )
     for w in summary.warnings:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(clean(w, 2000))}", highlight=False)
     for row in sorted(summary.rows, key=lambda r: r["submission"]):
         flag = " (already graded)" if row["submission"] in summary.skipped else ""
         click.echo(f"{row['submission']}: {row['score']:g} / {row['max_score']:g}{flag}")
     click.echo(f"wrote {out / 'grades.csv'}")
     for err in summary.internal_errors:
-        console.print(f"[red]internal grader error:[/] {err}", highlight=False)
+        console.print(f"[red]internal grader error:[/] {escape(clean(err, 2000))}", highlight=False)
     return 1 if summary.internal_errors else 0
 
 
@@ -129,9 +131,9 @@ def grade(
     if assignment not in course.names:
         raise click.BadParameter(f"{assignment!r} is not in course.yml", param_hint="--assignment")
     if student_id is not None:
-        from autograder.grade import find_submissions
+        from autograder.grade import find_entries
 
-        found = find_submissions(list(submissions))[0]
+        found = find_entries(list(submissions))[0]
         if len(found) > 1:
             raise click.UsageError(
                 f"--student-id sets the seed of one student, but {len(found)} submissions were "

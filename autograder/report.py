@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from autograder.grade import CaseResult, QuestionResult, SubmissionResult
+from autograder.text import clean, csv_cell
 
 GRADES_COLUMNS = ["submission", "assignment", "score", "max_score", "student", "seed"]
 
@@ -89,16 +90,22 @@ def details_revealed(result: SubmissionResult, now: dt.datetime | None = None) -
     return False
 
 
-def question_text(q: QuestionResult) -> str:
-    """What a student sees for a question before the due date: points, messages, hint."""
-    lines = [q.summary]
+def question_text(q: QuestionResult, reveal: bool = False) -> str:
+    """What a student sees for a question: its summary and hint.
+
+    Unless ``reveal`` (see :func:`details_revealed`), hidden cases show only the grader's own
+    words, never what the submission produced on them."""
+    lines = [q.summary_text(reveal)]
     if q.hint:
         lines.append(f"Hint: {q.hint}")
     return "\n".join(lines)
 
 
-def case_details(c: CaseResult) -> str:
-    """A hidden case's inputs, expected and returned values (only after the due date)."""
+def case_details(c: CaseResult, reveal: bool = False) -> str:
+    """A hidden case's inputs, expected and returned values (shown only after the due date).
+
+    The submission's own message for the case (its exception's text, ...) only if ``reveal``:
+    these details are written before the due date too, for the platform to show later."""
     args = ", ".join(_short(a) for a in c.case.args)
     kw = ", ".join(f"{k}={_short(v)}" for k, v in c.case.kwargs.items())
     lines = [
@@ -108,8 +115,9 @@ def case_details(c: CaseResult) -> str:
     ]
     if c.status == "ok":
         lines.append(f"  returned: {_short(c.value)}")
-    if c.message:
-        lines.append(f"  {c.message}")
+    message = c.shown_message(reveal)
+    if message:
+        lines.append(f"  {message}")
     return "\n".join(lines)
 
 
@@ -118,11 +126,16 @@ def _png_tag(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def results_json(result: SubmissionResult) -> dict:
-    """Gradescope's autograder results for one submission."""
+def results_json(result: SubmissionResult, now: dt.datetime | None = None) -> dict:
+    """Gradescope's autograder results for one submission.
+
+    Written before the due date, nothing in it comes from what the submission produced on a
+    hidden case (not even in the after-due-date tests: the file itself is readable data).
+    """
+    reveal = details_revealed(result, now)
     tests = []
     for number, q in enumerate(result.questions, start=1):
-        text = question_text(q)
+        text = question_text(q, reveal)
         test = {
             "name": q.name,
             "number": str(number),
@@ -149,7 +162,7 @@ def results_json(result: SubmissionResult) -> dict:
                 "max_score": 0.0,
                 "status": "passed" if q.passed else "failed",
                 "visibility": result.visibility,
-                "output": "\n\n".join(case_details(c) for c in q.cases),
+                "output": "\n\n".join(case_details(c, reveal) for c in q.cases),
                 "output_format": "text",
             }
         )
@@ -184,6 +197,7 @@ def results_json(result: SubmissionResult) -> dict:
                 "max_score": result.max_score,
                 "sha256": result.sha256,
                 "fingerprint": result.fingerprint,
+                "isolation": result.isolation,
             }
         },
     }
@@ -207,8 +221,10 @@ def feedback_html(result: SubmissionResult, reveal: bool | None = None) -> str:
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{e(result.assignment)}: {e(result.submission)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{e(result.assignment)} — {e(result.submission)}: {result.score:g} / {result.max_score:g}</h1>",
+        f"<title>{e(result.assignment)}: {e(clean(result.submission))}</title>"
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{e(result.assignment)} — {e(clean(result.submission))}: "
+        f"{result.score:g} / {result.max_score:g}</h1>",
         f"<p>Graded on your own hidden instances (seed {result.seed}).</p>",
     ]
     if result.load_messages:
@@ -221,13 +237,13 @@ def feedback_html(result: SubmissionResult, reveal: bool | None = None) -> str:
         parts.append(
             f"<section class='{cls}'><span class='pts'>{q.score:g} / {q.max_score:g}</span>"
         )
-        parts.append(f"<h2>{e(q.name)}</h2><pre>{e(q.summary)}</pre>")
+        parts.append(f"<h2>{e(q.name)}</h2><pre>{e(q.summary_text(reveal))}</pre>")
         if q.hint:
             parts.append(f"<p class='hint'>Hint: {e(q.hint)}</p>")
         if q.figure_png:
             parts.append(_png_tag(q.figure_png, f"{q.name}: your answer vs the reference"))
         if reveal:
-            details = "\n\n".join(case_details(c) for c in q.cases)
+            details = "\n\n".join(case_details(c, reveal) for c in q.cases)
             parts.append(
                 f"<details><summary>Hidden case details</summary><pre>{e(details)}</pre></details>"
             )
@@ -251,8 +267,8 @@ def write_grades(out_dir: Path, rows: Iterable[dict]) -> Path:
         buf, fieldnames=GRADES_COLUMNS, extrasaction="ignore", lineterminator="\n"
     )
     writer.writeheader()
-    for row in sorted(rows, key=lambda r: r["submission"]):
-        writer.writerow(row)
+    for row in sorted(rows, key=lambda r: str(r["submission"])):
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     path = out_dir / "grades.csv"
     write_atomic(path, buf.getvalue())
     return path
