@@ -59,8 +59,15 @@ class CaseResult:
     hidden_message: str = ""
 
     def shown_message(self, reveal: bool = False) -> str:
-        """The message a student may see: all of it for a public case or once revealed."""
-        return self.message if (reveal or self.public) else self.hidden_message
+        """The message a student may see: all of it once revealed; before that, for a public
+        case that returned, the judge's message on its answer; else the grader's own words.
+
+        A public case's own text (its exception's message) stays out too: a call may run in a
+        process that has held hidden inputs, so its text could carry them.
+        """
+        if reveal or (self.public and self.status == "ok"):
+            return self.message
+        return self.hidden_message
 
 
 @dataclass
