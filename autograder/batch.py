@@ -120,6 +120,7 @@ def grade_batch(
     student: str | None = None,
     on_done: Callable[[str], None] | None = None,
     draw_plots: Callable | None = None,
+    roster: dict[str, tuple[str, str]] | None = None,
 ) -> BatchSummary:
     """Grade every submission under ``paths`` into ``out_dir``; never stops for one submission.
 
@@ -128,7 +129,7 @@ def grade_batch(
     allowed with a single submission: raises ValueError otherwise.
     """
     summary = BatchSummary()
-    entries, summary.warnings = find_entries(paths)
+    entries, summary.warnings = find_entries(paths, roster)
     if student is not None and len(entries) > 1:
         raise ValueError(
             f"a student id gives every submission the same seed; {len(entries)} submissions found"
@@ -165,7 +166,8 @@ def grade_batch(
     lock = threading.Lock()
     # Also the submissions' own folders: the child gets a private copy of its file, and must not
     # read (or run) its classmates' work.
-    hide = [*source_roots(), out_dir.resolve(), *{e.path.resolve().parent for e in todo}]
+    roots = {p.resolve() if p.is_dir() else p.resolve().parent for p in paths}
+    hide = [*source_roots(), out_dir.resolve(), *roots, *{e.path.resolve().parent for e in todo}]
     with Sandbox(hide=hide, workers=max(1, jobs)) as sandbox:
 
         def one(entry: Entry) -> dict:

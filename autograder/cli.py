@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from autograder.text import clean
+
 ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces")
 
 
@@ -28,6 +30,7 @@ def _run_batch(
     seed: int | None,
     force: bool,
     student: str | None,
+    roster: dict | None = None,
 ) -> int:
     from rich.console import Console
     from rich.markup import escape
@@ -39,7 +42,7 @@ def _run_batch(
     from autograder.text import clean
 
     console = Console(stderr=True)
-    total = len(find_entries(files)[0])
+    total = len(find_entries(files, roster)[0])
     with Progress(
         TextColumn(f"grading {assignment}"),
         BarColumn(),
@@ -61,6 +64,7 @@ def _run_batch(
             student=student,
             on_done=lambda _stem: progress.advance(task),
             draw_plots=draw_failing_plots,
+            roster=roster,
         )
     for w in summary.warnings:
         console.print(f"[yellow]warning:[/] {escape(clean(w, 2000))}", highlight=False)
@@ -116,6 +120,13 @@ def main() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="course.yml to use (default: the course's own).",
 )
+@click.option(
+    "--roster",
+    "roster_path",
+    default=None,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="CSV with columns file,student[,name] mapping file or folder names to student ids.",
+)
 def grade(
     submissions: tuple[Path, ...],
     assignment: str,
@@ -125,21 +136,41 @@ def grade(
     force: bool,
     student_id: str | None,
     course_path: Path | None,
+    roster_path: Path | None,
 ) -> None:
-    """Grade .py / .ipynb submissions (or folders of them) on hidden per-student instances."""
+    """Grade .py / .ipynb submissions (or folders of them) on hidden per-student instances.
+
+    A folder's own files are one submission each (the student id is the file stem); its
+    sub-folders are one submission per student (the folder name is the student id; the newest
+    gradable file inside is graded). Canvas, Moodle and Blackboard download names give the
+    student id they hold: NAME_USERID_SUBMISSIONID_FILE (Canvas),
+    FULL NAME_ID_assignsubmission_file_FILE (Moodle), ASSIGNMENT_USER_attempt_TIME_FILE
+    (Blackboard). --roster maps names to ids explicitly.
+    """
+    from autograder.layout import LayoutError, find_entries, read_roster
+
     course = _course(course_path)
     if assignment not in course.names:
         raise click.BadParameter(f"{assignment!r} is not in course.yml", param_hint="--assignment")
+    try:
+        roster = read_roster(roster_path) if roster_path else None
+    except LayoutError as exc:
+        raise click.UsageError(str(exc)) from None
+    found, warnings = find_entries(list(submissions), roster)
+    if not found:
+        reasons = "; ".join(clean(w, 300) for w in warnings[:5])
+        raise click.UsageError(f"nothing to grade ({reasons})" if reasons else "nothing to grade")
     if student_id is not None:
-        from autograder.grade import find_entries
-
-        found = find_entries(list(submissions))[0]
         if len(found) > 1:
             raise click.UsageError(
                 f"--student-id sets the seed of one student, but {len(found)} submissions were "
                 "found; grade them without it (each file stem is its student id) or one at a time"
             )
-    sys.exit(_run_batch(course, list(submissions), assignment, out, jobs, seed, force, student_id))
+    sys.exit(
+        _run_batch(
+            course, list(submissions), assignment, out, jobs, seed, force, student_id, roster
+        )
+    )
 
 
 @main.command()

@@ -17,7 +17,7 @@ import re
 import stat
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,15 @@ from autograder.cases import load_questions
 from autograder.cases.base import Case, Mistake, QuestionCases
 from autograder.compare import Verdict
 from autograder.course import Course
+from autograder.layout import (  # noqa: F401 - re-exported: where submissions are found
+    SUBMISSION_SUFFIXES,
+    Entry,
+    find_entries,
+    find_submissions,
+)
 from autograder.sandbox import Call, CallOutcome, Limits, RunResult, Sandbox
 from autograder.text import clean, file_name
 
-SUBMISSION_SUFFIXES = (".py", ".ipynb")
 _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
 MAX_LOAD_MESSAGES = 5  # messages from loading a submission kept for its feedback
 MESSAGE_CHARS = 400  # a case's message, once made safe
@@ -478,113 +483,3 @@ def grade_submission(
         draw_plots(result, p.questions)
     result.execution_time = time.perf_counter() - start
     return result
-
-
-RESERVED_NAMES = ("grades.csv", "summary.html")
-
-
-def _unsafe_stem(stem: str) -> str | None:
-    """Why a name cannot name its results folder in --out (None if it can).
-
-    Results go to ``out_dir / name``: a name of "." or ".." (files "..py", "...py"), a hidden
-    name, one holding a path separator, or a file name of the batch's own would write outside
-    its own folder.
-    """
-    if not stem or stem.startswith("."):
-        return f"its name {stem!r} starts with '.' (results would go outside its own folder)"
-    if any(sep and sep in stem for sep in ("/", "\\", os.sep, os.altsep)) or "\0" in stem:
-        return f"its name {stem!r} holds a path separator"
-    if stem in RESERVED_NAMES:
-        return f"its name {stem!r} is taken by the batch's own {stem}"
-    return None
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One submission of a batch: its file, its name in the reports and --out, its student id.
-
-    ``name`` and ``student`` are printable text (see autograder.text.file_name)."""
-
-    path: Path
-    name: str
-    student: str
-
-
-def _files_in(folder: Path, warnings: list[str]) -> list[Path]:
-    found, skipped = [], []
-    for f in sorted(folder.iterdir()):
-        if f.name.startswith(".") or not f.is_file():
-            continue
-        (found if f.suffix in SUBMISSION_SUFFIXES else skipped).append(f)
-    if skipped:
-        names = ", ".join(file_name(f.name) for f in skipped)
-        warnings.append(
-            f"{file_name(str(folder))}: skipped files that are not .py or .ipynb: {names}"
-        )
-    if not found:
-        warnings.append(f"{file_name(str(folder))}: no .py or .ipynb submissions in this folder")
-    return found
-
-
-def find_entries(paths: Sequence[Path]) -> tuple[list[Entry], list[str]]:
-    """Expand folders into their .py/.ipynb files and name each; return (entries, warnings).
-
-    A submission's name and student id are its file stem as printable text (bytes that are not
-    UTF-8 become %XX). When two files share a stem (bob.py and bob.ipynb), each is named by its
-    whole file name and a warning says so; no file is ever dropped for its name. Names that
-    would write outside their own folder in --out are skipped with a warning.
-    """
-    files: list[Path] = []
-    warnings: list[str] = []
-    for p in paths:
-        if p.is_dir():
-            files += _files_in(p, warnings)
-        elif p.is_file():
-            if p.suffix not in SUBMISSION_SUFFIXES:
-                warnings.append(
-                    f"{file_name(str(p))}: graded although it is not .py or .ipynb (read as Python)"
-                )
-            files.append(p)
-        else:
-            warnings.append(f"{file_name(str(p))}: no such file or folder")
-    return _name_entries([(f, file_name(f.stem)) for f in files], warnings), warnings
-
-
-def _name_entries(found: list[tuple[Path, str]], warnings: list[str]) -> list[Entry]:
-    """Entries for (file, student id) pairs, each under a name unique in the batch.
-
-    The name is the student id where that is unique (ignoring case, for case-insensitive file
-    systems), else the file name, else the file name with a number."""
-    by_stem: dict[str, list[Path]] = {}
-    for f, student in found:
-        by_stem.setdefault(student.casefold(), []).append(f)
-    entries: list[Entry] = []
-    taken: set[str] = set()
-    for f, student in found:
-        name = student
-        if len(by_stem[student.casefold()]) > 1:
-            others = [file_name(str(o)) for o in by_stem[student.casefold()] if o != f]
-            name = file_name(f.name)
-            warnings.append(
-                f"{file_name(str(f))}: graded as {name!r}, since {', '.join(others)} "
-                f"also has the name {student!r}"
-            )
-        problem = _unsafe_stem(name)
-        if problem:
-            warnings.append(f"{file_name(str(f))}: skipped, {problem}; rename the file")
-            continue
-        unique, n = name, 1
-        while unique.casefold() in taken:
-            n += 1
-            unique = f"{name}-{n}"
-        if unique != name:
-            warnings.append(f"{file_name(str(f))}: graded as {unique!r} ({name!r} is taken)")
-        taken.add(unique.casefold())
-        entries.append(Entry(f, unique, student))
-    return entries
-
-
-def find_submissions(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
-    """The files of :func:`find_entries` and its warnings."""
-    entries, warnings = find_entries(paths)
-    return [e.path for e in entries], warnings

@@ -18,6 +18,8 @@ from gradescope_schema import validate_results
 from autograder.paths import course_root
 
 HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
+# Files only: tests/hostile/honest/ holds submissions that must keep their score.
+CORPUS = sorted(p for p in HOSTILE.iterdir() if p.is_file())
 FAKE_PATHS = [Path("/autograder/results/results.json")]
 
 
@@ -35,7 +37,7 @@ def hostile_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, fl
         "-m",
         "autograder.cli",
         "grade",
-        str(HOSTILE),
+        *map(str, CORPUS),
         "--assignment",
         "composition",
         "--out",
@@ -56,10 +58,6 @@ def test_batch_exits_zero(hostile_run):
     proc, _, _ = hostile_run
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "FAKE" not in proc.stdout and "100 / 100" not in proc.stdout
-
-
-# Files only: tests/hostile/honest/ holds submissions that must keep their score.
-CORPUS = sorted(p for p in HOSTILE.iterdir() if p.is_file())
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
