@@ -184,6 +184,7 @@ def grade_batch(
                     draw_plots=draw_plots,
                     fingerprint=fingerprint,
                     submission=name,
+                    student_name=entry.student_name,
                 )
                 write_submission(out_dir, result)
                 return json.loads((out_dir / name / "results.json").read_text("utf-8"))

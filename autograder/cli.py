@@ -68,9 +68,16 @@ def _run_batch(
         )
     for w in summary.warnings:
         console.print(f"[yellow]warning:[/] {escape(clean(w, 2000))}", highlight=False)
-    for row in sorted(summary.rows, key=lambda r: r["submission"]):
+    from autograder.report import points
+
+    for row in sorted(summary.rows, key=lambda r: str(r["submission"])):
         flag = " (already graded)" if row["submission"] in summary.skipped else ""
-        click.echo(f"{row['submission']}: {row['score']:g} / {row['max_score']:g}{flag}")
+        d = row.get("decimals", 2)
+        why = f" — {clean(row['reason'], 160)}" if row.get("reason") else ""
+        if row.get("status") == "internal error":
+            why = " — internal grader error (regraded on the next run)"
+        score = f"{points(row['score'], d)} / {points(row['max_score'], d)}"
+        click.echo(f"{clean(row['submission'], 200)}: {score}{why}{flag}")
     click.echo(f"wrote {out / 'grades.csv'}")
     for err in summary.internal_errors:
         console.print(f"[red]internal grader error:[/] {escape(clean(err, 2000))}", highlight=False)

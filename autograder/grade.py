@@ -41,6 +41,7 @@ _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
 MAX_LOAD_MESSAGES = 5  # messages from loading a submission kept for its feedback
 MESSAGE_CHARS = 400  # a case's message, once made safe
 MAX_SUMMARY_LINES = 5  # kinds of problems listed per question; the rest are counted
+_UNRUN = ("missing", "not_run", "crashed", "timeout")  # statuses a load failure gives every call
 
 
 @dataclass
@@ -143,6 +144,14 @@ class SubmissionResult:
     sha256: str | None = None  # of the submission file as graded
     fingerprint: str | None = None  # of the grading setup, see grading_fingerprint
     isolation: dict = field(default_factory=dict)  # RunResult.isolation_info (mode, layers)
+    student_name: str = ""  # from a roster or an LMS download name
+    decimals: int = 2  # points as shown (course.yml defaults.decimals); scores stay exact
+
+    @property
+    def status(self) -> str:
+        """'load error' when loading failed so that no call ran at all, else 'graded'."""
+        ran = any(c.status not in _UNRUN for q in self.questions for c in q.cases)
+        return "load error" if self.load_messages and not ran else "graded"
 
     @property
     def score(self) -> float:
@@ -442,6 +451,7 @@ def grade_submission(
     draw_plots: Callable[[SubmissionResult, list], None] | None = None,
     fingerprint: str | None = None,
     submission: str | None = None,
+    student_name: str = "",
 ) -> SubmissionResult:
     """Grade one submission file; never raises because of what the submission does.
 
@@ -464,6 +474,8 @@ def grade_submission(
         max_score=a.max_score,
         due=a.due.isoformat() if a.due else None,
         visibility=course.visibility(assignment),
+        decimals=course.defaults.decimals,
+        student_name=clean(student_name, 200),
         sha256=file_sha256(path),
         fingerprint=fingerprint or grading_fingerprint(course, assignment),
     )

@@ -23,7 +23,28 @@ import numpy as np
 from autograder.grade import CaseResult, QuestionResult, SubmissionResult
 from autograder.text import clean, csv_cell
 
-GRADES_COLUMNS = ["submission", "assignment", "score", "max_score", "student", "seed"]
+GRADES_COLUMNS = [
+    "submission",
+    "assignment",
+    "score",
+    "max_score",
+    "student",
+    "seed",
+    "name",
+    "status",
+    "isolation",
+]  # then one column per question (its points)
+STATUSES = ("graded", "load error", "internal error")
+
+
+def points(value: float | None, decimals: int = 2) -> str:
+    """Points as every page, file and terminal line shows them: rounded to ``decimals``, without
+    trailing zeros ("5.42", "10", "0.5"). results.json keeps the exact numbers."""
+    if value is None or not isinstance(value, int | float):
+        return ""
+    text = f"{round(float(value), decimals):.{decimals}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -175,8 +196,9 @@ def results_json(result: SubmissionResult, now: dt.datetime | None = None) -> di
     if result.load_messages:
         output.append("While loading your submission:")
         output += [f"  {m}" for m in result.load_messages]
+    d = result.decimals
     output.append(
-        f"Score: {total:g} / {result.max_score:g} on your own hidden instances "
+        f"Score: {points(total, d)} / {points(result.max_score, d)} on your own hidden instances "
         f"(seed {result.seed})."
     )
     return {
@@ -198,6 +220,10 @@ def results_json(result: SubmissionResult, now: dt.datetime | None = None) -> di
                 "sha256": result.sha256,
                 "fingerprint": result.fingerprint,
                 "isolation": result.isolation,
+                "status": result.status,
+                "load_error": result.load_messages[0] if result.status == "load error" else "",
+                "decimals": result.decimals,
+                "student_name": result.student_name,
             }
         },
     }
@@ -224,7 +250,8 @@ def feedback_html(result: SubmissionResult, reveal: bool | None = None) -> str:
         f"<title>{e(result.assignment)}: {e(clean(result.submission))}</title>"
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{e(result.assignment)} — {e(clean(result.submission))}: "
-        f"{result.score:g} / {result.max_score:g}</h1>",
+        f"{points(result.score, result.decimals)} / {points(result.max_score, result.decimals)}"
+        "</h1>",
         f"<p>Graded on your own hidden instances (seed {result.seed}).</p>",
     ]
     if result.load_messages:
@@ -235,7 +262,8 @@ def feedback_html(result: SubmissionResult, reveal: bool | None = None) -> str:
     for q in result.questions:
         cls = "pass" if q.passed else "fail"
         parts.append(
-            f"<section class='{cls}'><span class='pts'>{q.score:g} / {q.max_score:g}</span>"
+            f"<section class='{cls}'><span class='pts'>{points(q.score, result.decimals)} / "
+            f"{points(q.max_score, result.decimals)}</span>"
         )
         parts.append(f"<h2>{e(q.name)}</h2><pre>{e(q.summary_text(reveal))}</pre>")
         if q.hint:
@@ -260,23 +288,48 @@ def write_submission(out_dir: Path, result: SubmissionResult) -> Path:
     return folder / "results.json"
 
 
-def write_grades(out_dir: Path, rows: Iterable[dict]) -> Path:
-    """Write DIR/grades.csv with one row per submission."""
+def write_grades(out_dir: Path, rows: Iterable[dict], decimals: int | None = None) -> Path:
+    """Write DIR/grades.csv: one row per submission, one points column per question.
+
+    Points are rounded as everywhere else (``decimals``, else each row's own from its
+    results.json, else 2); text cells a spreadsheet would run as a formula get a leading '."""
+    rows = sorted(rows, key=lambda r: str(r["submission"]))
+    questions: list[str] = []
+    for row in rows:
+        questions += [q for q in row.get("questions", {}) if q not in questions]
+    header = {q: (q if q not in GRADES_COLUMNS else f"question {q}") for q in questions}
     buf = io.StringIO()
     writer = csv.DictWriter(
-        buf, fieldnames=GRADES_COLUMNS, extrasaction="ignore", lineterminator="\n"
+        buf,
+        fieldnames=[*GRADES_COLUMNS, *header.values()],
+        extrasaction="ignore",
+        lineterminator="\n",
     )
     writer.writeheader()
-    for row in sorted(rows, key=lambda r: str(r["submission"])):
-        writer.writerow({k: csv_cell(v) for k, v in row.items()})
+    for row in rows:
+        d = decimals if decimals is not None else row.get("decimals", 2)
+        cells = {k: csv_cell(v) for k, v in row.items() if k in GRADES_COLUMNS}
+        cells["score"] = points(row.get("score"), d)
+        cells["max_score"] = points(row.get("max_score"), d)
+        for q, score in row.get("questions", {}).items():
+            cells[header[q]] = points(score, d)
+        writer.writerow(cells)
     path = out_dir / "grades.csv"
     write_atomic(path, buf.getvalue())
     return path
 
 
 def grades_row(results: dict) -> dict:
-    """A grades.csv row from a results.json document."""
+    """A grades.csv row from a results.json document (plus ``questions``: name -> points,
+    ``reason``: why it did not load, ``decimals``)."""
     meta = results.get("extra_data", {}).get("relulab", {})
+    isolation = meta.get("isolation")
+    status = "internal error" if meta.get("internal_error") else meta.get("status", "graded")
+    questions = {
+        t["name"]: t.get("score")
+        for t in results.get("tests", [])
+        if isinstance(t, dict) and "." not in str(t.get("number", "")) and "name" in t
+    }
     return {
         "submission": meta.get("submission"),
         "assignment": meta.get("assignment"),
@@ -284,4 +337,10 @@ def grades_row(results: dict) -> dict:
         "max_score": results.get("max_score"),
         "student": meta.get("student"),
         "seed": meta.get("seed"),
+        "name": meta.get("student_name", ""),
+        "status": status if status in STATUSES else "graded",
+        "isolation": isolation.get("mode", "") if isinstance(isolation, dict) else "",
+        "questions": questions,
+        "reason": meta.get("load_error", "") if status == "load error" else "",
+        "decimals": meta.get("decimals", 2),
     }

@@ -111,7 +111,11 @@ def check_total(scores: list[float], points: list[float], tmp_path: Path) -> Non
     batch.write_grades(tmp_path, [grades_row(data)])
     with open(tmp_path / "grades.csv", newline="") as f:
         (row,) = list(csv.DictReader(f))
-    assert float(row["score"]) == data["score"]
+    # What is shown is rounded once, by one rule (2 decimals by default): the total shown is the
+    # exact total rounded, and every question's column is its exact score rounded.
+    assert row["score"] == f"{round(data['score'], 2):.2f}".rstrip("0").rstrip(".")
+    for i, s in enumerate(scores):
+        assert float(row[f"q{i}"]) == round(s, 2)
 
 
 def test_reviewers_partial_credit_mix_totals_exactly(tmp_path: Path):
