@@ -23,6 +23,7 @@ from autograder.grade import (
 from autograder.paths import source_roots
 from autograder.report import grades_row, write_atomic, write_grades, write_submission
 from autograder.sandbox import Sandbox
+from autograder.summary import write_summary
 from autograder.text import clean
 
 
@@ -108,6 +109,15 @@ def _internal_error_results(
     }
 
 
+def _finish(out_dir: Path, summary: BatchSummary) -> None:
+    """grades.csv for the rows of this batch, then summary.html for everything in out_dir."""
+    write_grades(out_dir, summary.rows)
+    try:
+        write_summary(out_dir)
+    except Exception as exc:  # the grades are written; the page is regenerated next time
+        summary.internal_errors.append(f"could not write summary.html: {clean(repr(exc))}")
+
+
 def grade_batch(
     paths: Sequence[Path],
     course: Course,
@@ -160,7 +170,7 @@ def grade_batch(
         else:
             todo.append(entry)
     if not todo:
-        write_grades(out_dir, summary.rows)
+        _finish(out_dir, summary)
         return summary
 
     lock = threading.Lock()
@@ -216,5 +226,5 @@ def grade_batch(
                     summary.graded.append(futures[fut].name)
                 if on_done:
                     on_done(futures[fut].name)
-    write_grades(out_dir, summary.rows)
+    _finish(out_dir, summary)
     return summary

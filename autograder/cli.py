@@ -78,7 +78,7 @@ def _run_batch(
             why = " — internal grader error (regraded on the next run)"
         score = f"{points(row['score'], d)} / {points(row['max_score'], d)}"
         click.echo(f"{clean(row['submission'], 200)}: {score}{why}{flag}")
-    click.echo(f"wrote {out / 'grades.csv'}")
+    click.echo(f"wrote {out / 'grades.csv'} and {out / 'summary.html'}")
     for err in summary.internal_errors:
         console.print(f"[red]internal grader error:[/] {escape(clean(err, 2000))}", highlight=False)
     return 1 if summary.internal_errors else 0
@@ -178,6 +178,19 @@ def grade(
             course, list(submissions), assignment, out, jobs, seed, force, student_id, roster
         )
     )
+
+
+@main.command()
+@click.argument(
+    "out", type=click.Path(path_type=Path, file_okay=False, exists=True), default=Path("graded")
+)
+def summary(out: Path) -> None:
+    """Rebuild OUT/summary.html (default graded/) from the results.json files in OUT."""
+    from autograder.summary import load_results, write_summary
+
+    if not load_results(out):
+        raise click.UsageError(f"{out} holds no <submission>/results.json to summarise")
+    click.echo(f"wrote {write_summary(out)}")
 
 
 @main.command()

@@ -86,6 +86,7 @@ class QuestionResult:
     score: float
     cases: list[CaseResult]
     hint: str | None = None
+    mistake: str | None = None  # the name of the known mistake the hint explains
     figure_png: bytes | None = None
 
     @property
@@ -234,7 +235,7 @@ def question_rng(seed: int, question: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(question.encode())])
 
 
-def _best_hint(qc: QuestionCases, results: list[CaseResult]) -> str | None:
+def _best_mistake(qc: QuestionCases, results: list[CaseResult]) -> Mistake | None:
     """The known mistake that explains most of the wrong answers (at least half of them)."""
     wrong = [r for r in results if r.status == "ok" and r.fraction < 1.0]
     if not wrong:
@@ -249,7 +250,7 @@ def _best_hint(qc: QuestionCases, results: list[CaseResult]) -> str | None:
     name, hits = max(tally.items(), key=lambda kv: len(kv[1]))
     if 2 * len(hits) < len(wrong):
         return None
-    return hits[0].explanation
+    return hits[0]
 
 
 def _judge(qc: QuestionCases, case: Case, value: Any, expected: Any, args_after: list) -> Verdict:
@@ -435,7 +436,9 @@ def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[Ques
         earned = round(earned, 6) if math.isfinite(earned) else 0.0
         earned = min(max(earned, 0.0), float(q.points))
         qr = QuestionResult(name, list(q.functions), float(q.points), earned, results)
-        qr.hint = _best_hint(qc, results)
+        best = _best_mistake(qc, results)
+        if best is not None:
+            qr.hint, qr.mistake = best.explanation, best.name
         out.append(qr)
     return out
 

@@ -224,6 +224,11 @@ def results_json(result: SubmissionResult, now: dt.datetime | None = None) -> di
                 "load_error": result.load_messages[0] if result.status == "load error" else "",
                 "decimals": result.decimals,
                 "student_name": result.student_name,
+                "mistakes": [
+                    {"question": q.name, "mistake": q.mistake, "hint": q.hint}
+                    for q in result.questions
+                    if q.mistake
+                ],
             }
         },
     }
