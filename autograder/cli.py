@@ -84,6 +84,21 @@ def _run_batch(
     return 1 if summary.internal_errors else 0
 
 
+def _check_out(out: Path) -> None:
+    """Refuse, before any grading, an --out that is a file or cannot be written."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        raise click.BadParameter(f"{out} is a file, not a folder", param_hint="--out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise click.BadParameter(f"cannot write into {out}: {why}", param_hint="--out") from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="relulab")
 def main() -> None:
@@ -128,6 +143,11 @@ def main() -> None:
     help="course.yml to use (default: the course's own).",
 )
 @click.option(
+    "--force-assignment",
+    is_flag=True,
+    help="Grade notebooks whose metadata names another assignment.",
+)
+@click.option(
     "--roster",
     "roster_path",
     default=None,
@@ -144,6 +164,7 @@ def grade(
     student_id: str | None,
     course_path: Path | None,
     roster_path: Path | None,
+    force_assignment: bool,
 ) -> None:
     """Grade .py / .ipynb submissions (or folders of them) on hidden per-student instances.
 
@@ -154,11 +175,16 @@ def grade(
     FULL NAME_ID_assignsubmission_file_FILE (Moodle), ASSIGNMENT_USER_attempt_TIME_FILE
     (Blackboard). --roster maps names to ids explicitly.
     """
-    from autograder.layout import LayoutError, find_entries, read_roster
+    from autograder.grade import course_problems
+    from autograder.layout import LayoutError, find_entries, read_roster, wrong_assignment
 
     course = _course(course_path)
     if assignment not in course.names:
         raise click.BadParameter(f"{assignment!r} is not in course.yml", param_hint="--assignment")
+    problems = course_problems(course, assignment)
+    if problems:
+        where = course_path or "course.yml"
+        raise click.ClickException("\n".join(f"{where}: {p}" for p in problems))
     try:
         roster = read_roster(roster_path) if roster_path else None
     except LayoutError as exc:
@@ -167,6 +193,13 @@ def grade(
     if not found:
         reasons = "; ".join(clean(w, 300) for w in warnings[:5])
         raise click.UsageError(f"nothing to grade ({reasons})" if reasons else "nothing to grade")
+    wrong = [] if force_assignment else wrong_assignment(found, assignment)
+    if wrong:
+        raise click.UsageError(
+            "\n".join(wrong) + "\n(grade them with their own --assignment, or pass "
+            "--force-assignment to grade them as this one)"
+        )
+    _check_out(out)
     if student_id is not None:
         if len(found) > 1:
             raise click.UsageError(

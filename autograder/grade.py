@@ -369,6 +369,33 @@ def seed_for(course: Course, assignment: str, student: str, seed: int | None = N
     return student_seed(base, assignment, student)
 
 
+def course_problems(course: Course, assignment: str) -> list[str]:
+    """What in course.yml's entry for ``assignment`` its hidden cases cannot grade, one line each
+    with its place: a question without hidden cases, a function its cases do not call."""
+    names = course.names
+    a = course.assignment(assignment)
+    try:
+        table = load_questions(assignment)
+    except KeyError:
+        return [f"assignments[{names.index(assignment)}] ({assignment}): no hidden cases exist"]
+    problems = []
+    for j, q in enumerate(a.questions):
+        where = f"assignments[{names.index(assignment)}] ({assignment}), questions[{j}] ({q.name})"
+        if q.name not in table:
+            problems.append(
+                f"{where}: no hidden cases for this question (questions with cases: "
+                f"{', '.join(table)})"
+            )
+            continue
+        graded = table[q.name].function
+        for f in q.functions:
+            if f != graded:
+                problems.append(
+                    f"{where}: functions names {f!r}, but its hidden cases grade {graded!r}"
+                )
+    return problems
+
+
 def plan(course: Course, assignment: str, student: str, seed: int | None = None) -> Plan:
     """Generate a student's cases and compute the reference answers."""
     a = course.assignment(assignment)

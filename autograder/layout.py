@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import re
 from collections.abc import Sequence
@@ -271,6 +272,40 @@ def _name_entries(found: list[_Found], warnings: list[str]) -> list[Entry]:
         taken.add(unique.casefold())
         entries.append(Entry(f.path, unique, clean(f.student, 200), clean(f.student_name, 200)))
     return entries
+
+
+MAX_NOTEBOOK_BYTES = 64 << 20
+
+
+def notebook_assignment(path: Path) -> str | None:
+    """The assignment a notebook's own metadata names (``metadata.relulab.assignment``), if any.
+
+    Read as data only (bounded size; anything unreadable names nothing)."""
+    if path.suffix != ".ipynb":
+        return None
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_NOTEBOOK_BYTES + 1)
+        if len(raw) > MAX_NOTEBOOK_BYTES:
+            return None
+        meta = json.loads(raw).get("metadata", {}).get("relulab", {})
+        name = meta.get("assignment") if isinstance(meta, dict) else None
+    except Exception:  # noqa: BLE001 - not JSON, too deep, not a dict: the sandbox will say
+        return None
+    return name if isinstance(name, str) else None
+
+
+def wrong_assignment(entries: Sequence[Entry], assignment: str) -> list[str]:
+    """One line per notebook whose metadata names an assignment other than ``assignment``."""
+    lines = []
+    for e in entries:
+        named = notebook_assignment(e.path)
+        if named is not None and named != assignment:
+            lines.append(
+                f"{file_name(str(e.path))}: its notebook says it is the {clean(named, 60)!r} "
+                f"assignment, not {assignment!r}"
+            )
+    return lines
 
 
 def find_submissions(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
