@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +38,7 @@ class BatchSummary:
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
+    interrupted: bool = False  # stopped by Ctrl-C: what was not graded is graded next time
 
 
 def _previous(
@@ -109,6 +112,14 @@ def _internal_error_results(
     }
 
 
+def _handle_sigint(handler: Callable) -> Callable[[], None]:
+    """Install ``handler`` for SIGINT (in the main thread only); returns what restores it."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = signal.signal(signal.SIGINT, handler)
+    return lambda: signal.signal(signal.SIGINT, old)
+
+
 def _finish(out_dir: Path, summary: BatchSummary) -> None:
     """grades.csv for the rows of this batch, then summary.html for everything in out_dir."""
     write_grades(out_dir, summary.rows)
@@ -131,6 +142,7 @@ def grade_batch(
     on_done: Callable[[str], None] | None = None,
     draw_plots: Callable | None = None,
     roster: dict[str, tuple[str, str]] | None = None,
+    on_interrupt: Callable[[str], None] | None = None,
 ) -> BatchSummary:
     """Grade every submission under ``paths`` into ``out_dir``; never stops for one submission.
 
@@ -178,53 +190,99 @@ def grade_batch(
     # read (or run) its classmates' work.
     roots = {p.resolve() if p.is_dir() else p.resolve().parent for p in paths}
     hide = [*source_roots(), out_dir.resolve(), *roots, *{e.path.resolve().parent for e in todo}]
-    with Sandbox(hide=hide, workers=max(1, jobs)) as sandbox:
+    stop = threading.Event()  # the first Ctrl-C: start no new submission
+    abandon = threading.Event()  # the second: keep nothing from the submissions in flight
+    closing = ExitStack()  # closes the sandbox (which may be any context manager in tests)
+    sandbox = closing.enter_context(Sandbox(hide=hide, workers=max(1, jobs)))
 
-        def one(entry: Entry) -> dict:
-            path, name = entry.path, entry.name
-            who = student or entry.student
+    def one(entry: Entry) -> dict | None:
+        """results.json data for ``entry``; None when it was not (fully) graded."""
+        if stop.is_set():
+            return None
+        path, name = entry.path, entry.name
+        who = student or entry.student
+        try:
+            result: SubmissionResult = grade_submission(
+                path,
+                course,
+                assignment,
+                sandbox,
+                student=who,
+                seed=seed,
+                draw_plots=draw_plots,
+                fingerprint=fingerprint,
+                submission=name,
+                student_name=entry.student_name,
+            )
+            if abandon.is_set():  # cut short by our own shutdown: regraded next time
+                return None
+            write_submission(out_dir, result)
+            return json.loads((out_dir / name / "results.json").read_text("utf-8"))
+        except Exception as exc:  # our bug, not the student's: record it and go on
+            if abandon.is_set():
+                return None
+            # (a report that failed to write included: recorded as an internal error,
+            # which the next run regrades, never as a kept score)
+            error = clean("".join(traceback.format_exception(exc)), 20_000, multiline=True)
+            s = seed_for(course, assignment, who, seed)
+            data = _internal_error_results(
+                name, assignment, clean(who), s, max_score, error, fingerprint
+            )
+            with lock:
+                summary.internal_errors.append(f"{name}: {clean(repr(exc))}")
             try:
-                result: SubmissionResult = grade_submission(
-                    path,
-                    course,
-                    assignment,
-                    sandbox,
-                    student=who,
-                    seed=seed,
-                    draw_plots=draw_plots,
-                    fingerprint=fingerprint,
-                    submission=name,
-                    student_name=entry.student_name,
-                )
-                write_submission(out_dir, result)
-                return json.loads((out_dir / name / "results.json").read_text("utf-8"))
-            except Exception as exc:  # our bug, not the student's: record it and go on
-                # (a report that failed to write included: recorded as an internal error,
-                # which the next run regrades, never as a kept score)
-                error = clean("".join(traceback.format_exception(exc)), 20_000, multiline=True)
-                s = seed_for(course, assignment, who, seed)
-                data = _internal_error_results(
-                    name, assignment, clean(who), s, max_score, error, fingerprint
-                )
+                write_atomic(out_dir / name / "results.json", json.dumps(data, indent=1))
+            except Exception as write_exc:  # still a row in grades.csv; the batch goes on
                 with lock:
-                    summary.internal_errors.append(f"{name}: {clean(repr(exc))}")
-                try:
-                    write_atomic(out_dir / name / "results.json", json.dumps(data, indent=1))
-                except Exception as write_exc:  # still a row in grades.csv; the batch goes on
-                    with lock:
-                        summary.internal_errors.append(
-                            f"{name}: could not write its results.json: {clean(repr(write_exc))}"
-                        )
-                return data
+                    summary.internal_errors.append(
+                        f"{name}: could not write its results.json: {clean(repr(write_exc))}"
+                    )
+            return data
 
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(one, e): e for e in todo}
-            for fut in as_completed(futures):
-                data = fut.result()
+    def on_sigint(_signum: int, _frame: object) -> None:
+        if stop.is_set():
+            abandon.set()
+            if on_interrupt:
+                on_interrupt("abandon")
+        else:
+            stop.set()
+            if on_interrupt:
+                on_interrupt("stop")
+
+    restore = _handle_sigint(on_sigint)
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = {pool.submit(one, e): e for e in todo}
+        pending = set(futures)
+        while pending and not abandon.is_set():
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in done:
+                data = None if fut.cancelled() else fut.result()
+                if data is None:
+                    continue
                 with lock:
                     summary.rows.append(grades_row(data))
                     summary.graded.append(futures[fut].name)
                 if on_done:
                     on_done(futures[fut].name)
-    _finish(out_dir, summary)
+            if stop.is_set():
+                for fut in pending:
+                    fut.cancel()
+    except BaseException:
+        abandon.set()
+        raise
+    finally:
+        restore()
+        if abandon.is_set():
+            # Leave at once: nothing in flight is written (abandon is set before the sandbox
+            # closes, so a call it cuts short is never taken for the student's doing).
+            pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            pool.shutdown(wait=True)
+        closing.close()
+        summary.interrupted = stop.is_set()
+        if summary.interrupted:
+            _finish(out_dir, summary)
+    if not summary.interrupted:
+        _finish(out_dir, summary)
     return summary

@@ -65,6 +65,16 @@ def _run_batch(
             on_done=lambda _stem: progress.advance(task),
             draw_plots=draw_failing_plots,
             roster=roster,
+            on_interrupt=lambda kind: console.print(
+                "[yellow]interrupted:[/] "
+                + (
+                    "finishing the submissions in flight, starting no others "
+                    "(Ctrl-C again to abandon them)"
+                    if kind == "stop"
+                    else "abandoning the submissions in flight (they are graded next time)"
+                ),
+                highlight=False,
+            ),
         )
     for w in summary.warnings:
         console.print(f"[yellow]warning:[/] {escape(clean(w, 2000))}", highlight=False)
@@ -81,6 +91,14 @@ def _run_batch(
     click.echo(f"wrote {out / 'grades.csv'} and {out / 'summary.html'}")
     for err in summary.internal_errors:
         console.print(f"[red]internal grader error:[/] {escape(clean(err, 2000))}", highlight=False)
+    if summary.interrupted:
+        left = total - len(summary.rows)
+        console.print(
+            f"[yellow]interrupted:[/] {left} submission{'s' if left != 1 else ''} not graded; "
+            "run the same command again to grade them",
+            highlight=False,
+        )
+        return 130
     return 1 if summary.internal_errors else 0
 
 

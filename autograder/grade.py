@@ -44,6 +44,10 @@ MAX_SUMMARY_LINES = 5  # kinds of problems listed per question; the rest are cou
 _UNRUN = ("missing", "not_run", "crashed", "timeout")  # statuses a load failure gives every call
 
 
+class SandboxFailure(RuntimeError):
+    """The sandbox itself failed on a submission (no call could be made): not a grade."""
+
+
 @dataclass
 class CaseResult:
     """How one hidden case went."""
@@ -510,6 +514,12 @@ def grade_submission(
         fingerprint=fingerprint or grading_fingerprint(course, assignment),
     )
     run = sandbox.run(path, p.calls, p.limits, group_limits=p.group_limits)
+    failed = [o for o in run.outcomes.values() if o.status == "not_run"]
+    if failed and len(failed) == len(run.outcomes):
+        # The sandbox's own failure (its text, set in the grader's process), not the student's:
+        # never a score; the batch records an internal error that the next run regrades.
+        if all(o.message.startswith("the sandbox failed") for o in failed):
+            raise SandboxFailure(failed[0].message)
     # Loading happens before any hidden input enters the child; still only a few messages,
     # each made safe text.
     result.load_messages = [clean(m) for m in list(run.load_messages)[:MAX_LOAD_MESSAGES]]
