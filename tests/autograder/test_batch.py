@@ -244,7 +244,7 @@ def test_unsafe_submission_names_are_skipped_with_a_warning(tmp_path: Path, fake
     summary = batch.grade_batch([bad, good], load_course(), "composition", out)
     assert summary.graded == ["bob"]
     assert any(str(bad) in w and "not graded" in w for w in summary.warnings)
-    assert sorted(p.name for p in out.iterdir()) == ["bob", "grades.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["bob", "grades.csv", "summary.html"]
     assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["in", "out"]
     assert not (tmp_path / "results.json").exists()
     # the same file found in a folder is skipped too (or, for hidden names, ignored)
