@@ -102,6 +102,19 @@ def _run_batch(
     return 1 if summary.internal_errors else 0
 
 
+def _installed(path: Path) -> bool:
+    """Whether ``path`` is inside an installed package folder (site-packages, dist-packages)."""
+    import site
+    import sysconfig
+
+    roots = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
+    roots |= set(site.getsitepackages()) | {site.getusersitepackages()}
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(Path(r).resolve()) for r in roots if r) or any(
+        part in ("site-packages", "dist-packages") for part in resolved.parts
+    )
+
+
 def _check_out(out: Path) -> None:
     """Refuse, before any grading, an --out that is a file or cannot be written."""
     import tempfile
@@ -268,6 +281,11 @@ def release(dest: Path) -> None:
     """Write the student bundle: exercise notebooks and their public checks, nothing else."""
     from autograder.release import build_release
 
+    if _installed(dest):
+        raise click.BadParameter(
+            f"{dest} is inside the installed packages (site-packages); choose a folder of yours",
+            param_hint="DEST",
+        )
     for path in build_release(dest):
         click.echo(path)
 
@@ -279,7 +297,14 @@ def exercises(check: bool) -> None:
     from autograder.notebooks import generate_exercises
     from autograder.paths import course_root
 
-    changed = generate_exercises(course_root(), check=check)
+    root = course_root()
+    if not check and _installed(root):
+        raise click.ClickException(
+            f"the course is installed in {root} (site-packages), not a source checkout: "
+            "'relulab exercises' regenerates a checkout's exercises/ from its solutions/; "
+            "clone the course's repository and run it there"
+        )
+    changed = generate_exercises(root, check=check)
     for path in changed:
         click.echo(f"{'out of date' if check else 'wrote'}: {path}")
     if check and changed:
