@@ -134,8 +134,8 @@ def case_details(c: CaseResult, reveal: bool = False) -> str:
         f"  inputs: ({args}{', ' if args and kw else ''}{kw})",
         f"  expected: {_short(c.expected)}",
     ]
-    if c.status == "ok":
-        lines.append(f"  returned: {_short(c.value)}")
+    if c.status == "ok" and (reveal or c.public):  # the answer is the submission's own text
+        lines.append(f"  returned: {clean(_short(c.value), 600)}")
     message = c.shown_message(reveal)
     if message:
         lines.append(f"  {message}")

@@ -63,7 +63,7 @@ def batch(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile10")
     inbox = tmp / "inbox"
     inbox.mkdir()
-    for name in ("leak_markers.py", "surrogate_in_call.py"):
+    for name in ("leak_markers.py", "leak_by_return.py", "surrogate_in_call.py"):
         shutil.copy(HOSTILE / name, inbox / name)
     shutil.copy(HONEST, inbox / "surrogates.py")
     shutil.copy(HOSTILE / "honest" / f"{FORMULA}.py", inbox / f"{FORMULA}.py")
@@ -110,7 +110,7 @@ def test_the_batch_exits_zero_with_every_file_graded(batch):
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
     with open(out / "grades.csv", newline="", encoding="utf-8") as f:
         rows = {r["submission"]: r for r in csv.DictReader(f)}
-    assert len(rows) == 7, sorted(rows)
+    assert len(rows) == 8, sorted(rows)
 
 
 def test_no_marker_of_a_hidden_case_reaches_the_feedback_before_the_due_date(batch):
@@ -140,6 +140,16 @@ def test_no_marker_of_a_hidden_case_in_the_load_messages(batch):
     texts = _texts(out, "leak_markers", proc)
     for where in ("output", "page loading section"):
         assert not [t for t in hidden if t in texts[where]], where
+
+
+def test_a_returned_value_carrying_markers_is_not_shown_before_the_due_date(batch):
+    proc, out, course, _ = batch
+    hidden, _ = _hidden_tags(course, "leak_by_return")
+    texts = _texts(out, "leak_by_return", proc)
+    results = (out / "leak_by_return" / "results.json").read_text()
+    for where, text in [*texts.items(), ("results.json", results)]:
+        assert not [t for t in hidden if t in text], where
+    assert "returned a string; expected a numpy array" in results
 
 
 def test_after_the_due_date_the_details_show_everything(batch, tmp_path):
