@@ -235,7 +235,8 @@ def results_json(result: SubmissionResult, now: dt.datetime | None = None) -> di
 
 
 _CSS = """
-body{font-family:system-ui,sans-serif;margin:0 auto;max-width:52rem;padding:1rem;line-height:1.45}
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:52rem;padding:1rem;line-height:1.45;
+overflow-wrap:anywhere}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin:0}
 section{border:1px solid #ccc;border-radius:.5rem;padding:.8rem;margin:.8rem 0}
 .pass{border-left:.5rem solid #2a7}.fail{border-left:.5rem solid #c33}

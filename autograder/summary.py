@@ -71,7 +71,8 @@ def _histogram(scores: list[float], max_score: float, label: str) -> str:
 
 
 _CSS = """
-body{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;line-height:1.45}
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;line-height:1.45;
+overflow-wrap:anywhere}
 h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:1.5rem}h3{font-size:1rem;margin:.3rem 0}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:1rem}
 figure{margin:0;border:1px solid #ccc;border-radius:.5rem;padding:.5rem}svg{width:100%;height:auto}

@@ -19,24 +19,28 @@ BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no chromium installed")
 HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
 
-# Injected into a copy of each page: what the browser saw, written where --dump-dom shows it.
-PROBE = """<script>
-const errors = [];
-window.addEventListener('error', e => errors.push(String(e.message || e.target.src || e.type)), true);
-window.addEventListener('load', () => {
-  const images = [...document.images];
+# A probe page frames the page at a phone's width (a desktop window cannot be that narrow) and
+# writes what the browser saw where --dump-dom shows it. The pages have no scripts of their own,
+# so a failed resource is the only error they could cause: counted as a broken image.
+PROBE = """<!doctype html><html><body style="margin:0">
+<iframe id="f" src="{src}" style="width:390px;height:844px;border:0"></iframe>
+<script>
+const f = document.getElementById('f');
+f.addEventListener('load', () => {{
+  const d = f.contentDocument, w = f.contentWindow;
+  const images = [...d.images];
   const broken = images.filter(i => !(i.complete && i.naturalWidth > 0)).length;
-  const result = {images: images.length, broken, errors,
-    scroll: document.documentElement.scrollWidth, width: window.innerWidth};
+  const result = {{images: images.length, broken, errors: [],
+    scroll: d.documentElement.scrollWidth, width: w.innerWidth}};
   document.body.setAttribute('data-probe', JSON.stringify(result));
-});
-</script>"""
+}});
+</script></body></html>"""
 
 
 def _look(page: Path) -> dict:
     probe = page.with_name(f"probe-{page.name}")
-    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"))
-    cmd = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=390,844"]
+    probe.write_text(PROBE.format(src=page.name))
+    cmd = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"]
     cmd += ["--virtual-time-budget=5000", "--dump-dom", probe.as_uri()]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     found = re.search(r"data-probe=\"([^\"]*)\"", proc.stdout)
@@ -56,7 +60,8 @@ def pages(tmp_path_factory) -> list[Path]:
     cmd = [sys.executable, "-m", "autograder.cli", "grade", str(inbox), "-a", "composition"]
     proc = subprocess.run([*cmd, "--out", str(out), "-j", "2"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return [out / "summary.html", *sorted(out.glob("*/feedback.html"))]
+    names = ("ben_partial", "corrupt", "leak_markers", "surrogates")  # a plot, odd text
+    return [out / "summary.html", *(out / n / "feedback.html" for n in names)]
 
 
 def test_pages_load_cleanly_at_a_phones_width(pages):
@@ -64,4 +69,4 @@ def test_pages_load_cleanly_at_a_phones_width(pages):
     for page in pages:
         seen = _look(page)
         assert seen["broken"] == 0 and seen["errors"] == [], (page, seen)
-        assert seen["width"] <= 400 and seen["scroll"] <= seen["width"], (page, seen)
+        assert seen["width"] == 390 and seen["scroll"] <= seen["width"], (page, seen)
