@@ -272,7 +272,6 @@ def grade_batch(
         abandon.set()
         raise
     finally:
-        restore()
         if abandon.is_set():
             # Leave at once: nothing in flight is written (abandon is set before the sandbox
             # closes, so a call it cuts short is never taken for the student's doing).
@@ -281,8 +280,8 @@ def grade_batch(
             pool.shutdown(wait=True)
         closing.close()
         summary.interrupted = stop.is_set()
-        if summary.interrupted:
-            _finish(out_dir, summary)
-    if not summary.interrupted:
-        _finish(out_dir, summary)
+        try:
+            _finish(out_dir, summary)  # still under our handler: a late Ctrl-C changes nothing
+        finally:
+            restore()
     return summary

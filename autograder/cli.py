@@ -33,15 +33,27 @@ def _run_batch(
     roster: dict | None = None,
 ) -> int:
     from rich.console import Console
+
+    console = Console(stderr=True)
+    try:
+        return _batch_and_report(
+            console, course, files, assignment, out, jobs, seed, force, student, roster
+        )
+    except KeyboardInterrupt:  # a Ctrl-C outside the batch's own handling (before or after it)
+        console.print("[yellow]interrupted[/]; run the same command again to go on")
+        return 130
+
+
+def _batch_and_report(
+    console, course, files, assignment, out, jobs, seed, force, student, roster
+) -> int:
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from autograder.batch import grade_batch
     from autograder.grade import find_entries
     from autograder.plots import draw_failing_plots
-    from autograder.text import clean
 
-    console = Console(stderr=True)
     total = len(find_entries(files, roster)[0])
     with Progress(
         TextColumn(f"grading {assignment}"),

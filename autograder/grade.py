@@ -79,6 +79,15 @@ class CaseResult:
             return self.message
         return self.hidden_message
 
+    def label(self, reveal: bool = False) -> str:
+        """The case's name as a student may see it: before the due date a random hidden case's
+        numbers are masked ('random nets D1=#, D2=#'), since some names carry the instance's
+        own values (a drawn depth, size or interval). Public and edge cases are the same for
+        every student; their names are shown as they are."""
+        if reveal or self.public or self.name.startswith(("edge:", "public:")):
+            return self.name
+        return _NUMBER.sub("#", self.name)
+
 
 @dataclass
 class QuestionResult:
@@ -116,7 +125,7 @@ class QuestionResult:
         kinds: dict[str, list[tuple[str, str]]] = {}
         for c in failing:
             text = c.shown_message(reveal)
-            kinds.setdefault(_NUMBER.sub("#", text), []).append((c.name, text))
+            kinds.setdefault(_NUMBER.sub("#", text), []).append((c.label(reveal), text))
         lines = [f"{len(self.cases) - len(failing)} of {len(self.cases)} cases passed."]
         listed = list(kinds.values())
         for found in listed[:MAX_SUMMARY_LINES]:

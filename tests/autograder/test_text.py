@@ -137,3 +137,18 @@ def test_summary_lists_a_few_kinds_and_counts_the_rest():
     cases = [_case(f"kind {i}", hidden=f"f returned {w}") for i, w in enumerate("abcdefgh")]
     lines = QuestionResult("q", ["f"], 1.0, 0.0, cases).summary.splitlines()
     assert len(lines) == 1 + 5 + 1 and lines[-1] == "... and 3 more failing cases."
+
+
+def test_random_hidden_case_labels_show_no_numbers_before_the_due_date():
+    cases = [
+        _case("sawtooth_layers(11) on [-2, 2]", hidden="f returned a wrong answer"),
+        _case("edge: depth 12", hidden="f raised ValueError"),
+        _case("public: depth 2", True, "f raised E: x", "f raised an exception of a class"),
+    ]
+    q = QuestionResult("q", ["f"], 3.0, 0.0, cases)
+    assert q.summary.splitlines()[1:] == [
+        "sawtooth_layers(#) on [#, #]: f returned a wrong answer",
+        "edge: depth 12: f raised ValueError",
+        "public: depth 2: f raised an exception of a class",
+    ]
+    assert "sawtooth_layers(11) on [-2, 2]" in q.summary_text(reveal=True)
