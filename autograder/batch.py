@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.course import Course
 from autograder.grade import (
+    Entry,
     SubmissionResult,
     file_sha256,
-    find_submissions,
+    find_entries,
     grade_submission,
     grading_fingerprint,
     seed_for,
@@ -22,6 +25,8 @@ from autograder.grade import (
 from autograder.paths import source_roots
 from autograder.report import grades_row, write_atomic, write_grades, write_submission
 from autograder.sandbox import Sandbox
+from autograder.summary import write_summary
+from autograder.text import clean
 
 
 @dataclass
@@ -33,6 +38,7 @@ class BatchSummary:
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
+    interrupted: bool = False  # stopped by Ctrl-C: what was not graded is graded next time
 
 
 def _previous(
@@ -106,6 +112,23 @@ def _internal_error_results(
     }
 
 
+def _handle_sigint(handler: Callable) -> Callable[[], None]:
+    """Install ``handler`` for SIGINT (in the main thread only); returns what restores it."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = signal.signal(signal.SIGINT, handler)
+    return lambda: signal.signal(signal.SIGINT, old)
+
+
+def _finish(out_dir: Path, summary: BatchSummary) -> None:
+    """grades.csv for the rows of this batch, then summary.html for everything in out_dir."""
+    write_grades(out_dir, summary.rows)
+    try:
+        write_summary(out_dir)
+    except Exception as exc:  # the grades are written; the page is regenerated next time
+        summary.internal_errors.append(f"could not write summary.html: {clean(repr(exc))}")
+
+
 def grade_batch(
     paths: Sequence[Path],
     course: Course,
@@ -118,6 +141,8 @@ def grade_batch(
     student: str | None = None,
     on_done: Callable[[str], None] | None = None,
     draw_plots: Callable | None = None,
+    roster: dict[str, tuple[str, str]] | None = None,
+    on_interrupt: Callable[[str], None] | None = None,
 ) -> BatchSummary:
     """Grade every submission under ``paths`` into ``out_dir``; never stops for one submission.
 
@@ -126,86 +151,137 @@ def grade_batch(
     allowed with a single submission: raises ValueError otherwise.
     """
     summary = BatchSummary()
-    files, summary.warnings = find_submissions(paths)
-    if student is not None and len(files) > 1:
+    entries, summary.warnings = find_entries(paths, roster)
+    if student is not None and len(entries) > 1:
         raise ValueError(
-            f"a student id gives every submission the same seed; {len(files)} submissions found"
+            f"a student id gives every submission the same seed; {len(entries)} submissions found"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     max_score = course.assignment(assignment).max_score
     fingerprint = grading_fingerprint(course, assignment)
-    todo = []
-    for f in files:
-        s = seed_for(course, assignment, student or f.stem, seed)
+    todo: list[Entry] = []
+    for entry in entries:
+        s = seed_for(course, assignment, student or entry.student, seed)
         previous = (
             None
             if force
             else _previous(
-                out_dir / f.stem / "results.json",
+                out_dir / entry.name / "results.json",
                 assignment,
                 s,
-                sha256=file_sha256(f),
+                sha256=file_sha256(entry.path),
                 max_score=max_score,
                 fingerprint=fingerprint,
             )
         )
-        if previous is not None:
-            summary.skipped.append(f.stem)
+        if previous is not None and previous["extra_data"]["relulab"]["submission"] == entry.name:
+            summary.skipped.append(entry.name)
             summary.rows.append(grades_row(previous))
             if on_done:
-                on_done(f.stem)
+                on_done(entry.name)
         else:
-            todo.append(f)
+            todo.append(entry)
     if not todo:
-        write_grades(out_dir, summary.rows)
+        _finish(out_dir, summary)
         return summary
 
     lock = threading.Lock()
     # Also the submissions' own folders: the child gets a private copy of its file, and must not
     # read (or run) its classmates' work.
-    hide = [*source_roots(), out_dir.resolve(), *{f.resolve().parent for f in todo}]
-    with Sandbox(hide=hide, workers=max(1, jobs)) as sandbox:
+    roots = {p.resolve() if p.is_dir() else p.resolve().parent for p in paths}
+    hide = [*source_roots(), out_dir.resolve(), *roots, *{e.path.resolve().parent for e in todo}]
+    stop = threading.Event()  # the first Ctrl-C: start no new submission
+    abandon = threading.Event()  # the second: keep nothing from the submissions in flight
+    closing = ExitStack()  # closes the sandbox (which may be any context manager in tests)
+    sandbox = closing.enter_context(Sandbox(hide=hide, workers=max(1, jobs)))
 
-        def one(path: Path) -> dict:
-            who = student or path.stem
+    def one(entry: Entry) -> dict | None:
+        """results.json data for ``entry``; None when it was not (fully) graded."""
+        if stop.is_set():
+            return None
+        path, name = entry.path, entry.name
+        who = student or entry.student
+        try:
+            result: SubmissionResult = grade_submission(
+                path,
+                course,
+                assignment,
+                sandbox,
+                student=who,
+                seed=seed,
+                draw_plots=draw_plots,
+                fingerprint=fingerprint,
+                submission=name,
+                student_name=entry.student_name,
+            )
+            if abandon.is_set():  # cut short by our own shutdown: regraded next time
+                return None
+            write_submission(out_dir, result)
+            return json.loads((out_dir / name / "results.json").read_text("utf-8"))
+        except Exception as exc:  # our bug, not the student's: record it and go on
+            if abandon.is_set():
+                return None
+            # (a report that failed to write included: recorded as an internal error,
+            # which the next run regrades, never as a kept score)
+            error = clean("".join(traceback.format_exception(exc)), 20_000, multiline=True)
+            s = seed_for(course, assignment, who, seed)
+            data = _internal_error_results(
+                name, assignment, clean(who), s, max_score, error, fingerprint
+            )
+            with lock:
+                summary.internal_errors.append(f"{name}: {clean(repr(exc))}")
             try:
-                result: SubmissionResult = grade_submission(
-                    path,
-                    course,
-                    assignment,
-                    sandbox,
-                    student=who,
-                    seed=seed,
-                    draw_plots=draw_plots,
-                    fingerprint=fingerprint,
-                )
-                write_submission(out_dir, result)
-                return json.loads((out_dir / path.stem / "results.json").read_text("utf-8"))
-            except Exception as exc:  # our bug, not the student's: record it and go on
-                error = "".join(traceback.format_exception(exc))
-                s = seed_for(course, assignment, who, seed)
-                data = _internal_error_results(
-                    path.stem, assignment, who, s, max_score, error, fingerprint
-                )
+                write_atomic(out_dir / name / "results.json", json.dumps(data, indent=1))
+            except Exception as write_exc:  # still a row in grades.csv; the batch goes on
                 with lock:
-                    summary.internal_errors.append(f"{path}: {exc!r}")
-                try:
-                    write_atomic(out_dir / path.stem / "results.json", json.dumps(data, indent=1))
-                except Exception as write_exc:  # still a row in grades.csv; the batch goes on
-                    with lock:
-                        summary.internal_errors.append(
-                            f"{path}: could not write its results.json: {write_exc!r}"
-                        )
-                return data
+                    summary.internal_errors.append(
+                        f"{name}: could not write its results.json: {clean(repr(write_exc))}"
+                    )
+            return data
 
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(one, f): f for f in todo}
-            for fut in as_completed(futures):
-                data = fut.result()
+    def on_sigint(_signum: int, _frame: object) -> None:
+        if stop.is_set():
+            abandon.set()
+            if on_interrupt:
+                on_interrupt("abandon")
+        else:
+            stop.set()
+            if on_interrupt:
+                on_interrupt("stop")
+
+    restore = _handle_sigint(on_sigint)
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = {pool.submit(one, e): e for e in todo}
+        pending = set(futures)
+        while pending and not abandon.is_set():
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in done:
+                data = None if fut.cancelled() else fut.result()
+                if data is None:
+                    continue
                 with lock:
                     summary.rows.append(grades_row(data))
-                    summary.graded.append(futures[fut].stem)
+                    summary.graded.append(futures[fut].name)
                 if on_done:
-                    on_done(futures[fut].stem)
-    write_grades(out_dir, summary.rows)
+                    on_done(futures[fut].name)
+            if stop.is_set():
+                for fut in pending:
+                    fut.cancel()
+    except BaseException:
+        abandon.set()
+        raise
+    finally:
+        if abandon.is_set():
+            # Leave at once: nothing in flight is written (abandon is set before the sandbox
+            # closes, so a call it cuts short is never taken for the student's doing).
+            pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            pool.shutdown(wait=True)
+        closing.close()
+        summary.interrupted = stop.is_set()
+        try:
+            _finish(out_dir, summary)  # still under our handler: a late Ctrl-C changes nothing
+        finally:
+            restore()
     return summary

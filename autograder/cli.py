@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from autograder.text import clean
+
 ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces")
 
 
@@ -28,16 +30,31 @@ def _run_batch(
     seed: int | None,
     force: bool,
     student: str | None,
+    roster: dict | None = None,
 ) -> int:
     from rich.console import Console
+
+    console = Console(stderr=True)
+    try:
+        return _batch_and_report(
+            console, course, files, assignment, out, jobs, seed, force, student, roster
+        )
+    except KeyboardInterrupt:  # a Ctrl-C outside the batch's own handling (before or after it)
+        console.print("[yellow]interrupted[/]; run the same command again to go on")
+        return 130
+
+
+def _batch_and_report(
+    console, course, files, assignment, out, jobs, seed, force, student, roster
+) -> int:
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from autograder.batch import grade_batch
-    from autograder.grade import find_submissions
+    from autograder.grade import find_entries
     from autograder.plots import draw_failing_plots
 
-    console = Console(stderr=True)
-    total = len(find_submissions(files)[0])
+    total = len(find_entries(files, roster)[0])
     with Progress(
         TextColumn(f"grading {assignment}"),
         BarColumn(),
@@ -59,16 +76,70 @@ def _run_batch(
             student=student,
             on_done=lambda _stem: progress.advance(task),
             draw_plots=draw_failing_plots,
+            roster=roster,
+            on_interrupt=lambda kind: console.print(
+                "[yellow]interrupted:[/] "
+                + (
+                    "finishing the submissions in flight, starting no others "
+                    "(Ctrl-C again to abandon them)"
+                    if kind == "stop"
+                    else "abandoning the submissions in flight (they are graded next time)"
+                ),
+                highlight=False,
+            ),
         )
     for w in summary.warnings:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    for row in sorted(summary.rows, key=lambda r: r["submission"]):
+        console.print(f"[yellow]warning:[/] {escape(clean(w, 2000))}", highlight=False)
+    from autograder.report import points
+
+    for row in sorted(summary.rows, key=lambda r: str(r["submission"])):
         flag = " (already graded)" if row["submission"] in summary.skipped else ""
-        click.echo(f"{row['submission']}: {row['score']:g} / {row['max_score']:g}{flag}")
-    click.echo(f"wrote {out / 'grades.csv'}")
+        d = row.get("decimals", 2)
+        why = f" — {clean(row['reason'], 160)}" if row.get("reason") else ""
+        if row.get("status") == "internal error":
+            why = " — internal grader error (regraded on the next run)"
+        score = f"{points(row['score'], d)} / {points(row['max_score'], d)}"
+        click.echo(f"{clean(row['submission'], 200)}: {score}{why}{flag}")
+    click.echo(f"wrote {out / 'grades.csv'} and {out / 'summary.html'}")
     for err in summary.internal_errors:
-        console.print(f"[red]internal grader error:[/] {err}", highlight=False)
+        console.print(f"[red]internal grader error:[/] {escape(clean(err, 2000))}", highlight=False)
+    if summary.interrupted:
+        left = total - len(summary.rows)
+        console.print(
+            f"[yellow]interrupted:[/] {left} submission{'s' if left != 1 else ''} not graded; "
+            "run the same command again to grade them",
+            highlight=False,
+        )
+        return 130
     return 1 if summary.internal_errors else 0
+
+
+def _installed(path: Path) -> bool:
+    """Whether ``path`` is inside an installed package folder (site-packages, dist-packages)."""
+    import site
+    import sysconfig
+
+    roots = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
+    roots |= set(site.getsitepackages()) | {site.getusersitepackages()}
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(Path(r).resolve()) for r in roots if r) or any(
+        part in ("site-packages", "dist-packages") for part in resolved.parts
+    )
+
+
+def _check_out(out: Path) -> None:
+    """Refuse, before any grading, an --out that is a file or cannot be written."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        raise click.BadParameter(f"{out} is a file, not a folder", param_hint="--out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise click.BadParameter(f"cannot write into {out}: {why}", param_hint="--out") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -114,6 +185,18 @@ def main() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="course.yml to use (default: the course's own).",
 )
+@click.option(
+    "--force-assignment",
+    is_flag=True,
+    help="Grade notebooks whose metadata names another assignment.",
+)
+@click.option(
+    "--roster",
+    "roster_path",
+    default=None,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="CSV with columns file,student[,name] mapping file or folder names to student ids.",
+)
 def grade(
     submissions: tuple[Path, ...],
     assignment: str,
@@ -123,21 +206,67 @@ def grade(
     force: bool,
     student_id: str | None,
     course_path: Path | None,
+    roster_path: Path | None,
+    force_assignment: bool,
 ) -> None:
-    """Grade .py / .ipynb submissions (or folders of them) on hidden per-student instances."""
+    """Grade .py / .ipynb submissions (or folders of them) on hidden per-student instances.
+
+    A folder's own files are one submission each (the student id is the file stem); its
+    sub-folders are one submission per student (the folder name is the student id; the newest
+    gradable file inside is graded). Canvas, Moodle and Blackboard download names give the
+    student id they hold: NAME_USERID_SUBMISSIONID_FILE (Canvas),
+    FULL NAME_ID_assignsubmission_file_FILE (Moodle), ASSIGNMENT_USER_attempt_TIME_FILE
+    (Blackboard). --roster maps names to ids explicitly.
+    """
+    from autograder.grade import course_problems
+    from autograder.layout import LayoutError, find_entries, read_roster, wrong_assignment
+
     course = _course(course_path)
     if assignment not in course.names:
         raise click.BadParameter(f"{assignment!r} is not in course.yml", param_hint="--assignment")
+    problems = course_problems(course, assignment)
+    if problems:
+        where = course_path or "course.yml"
+        raise click.ClickException("\n".join(f"{where}: {p}" for p in problems))
+    try:
+        roster = read_roster(roster_path) if roster_path else None
+    except LayoutError as exc:
+        raise click.UsageError(str(exc)) from None
+    found, warnings = find_entries(list(submissions), roster)
+    if not found:
+        reasons = "; ".join(clean(w, 300) for w in warnings[:5])
+        raise click.UsageError(f"nothing to grade ({reasons})" if reasons else "nothing to grade")
+    wrong = [] if force_assignment else wrong_assignment(found, assignment)
+    if wrong:
+        raise click.UsageError(
+            "\n".join(wrong) + "\n(grade them with their own --assignment, or pass "
+            "--force-assignment to grade them as this one)"
+        )
+    _check_out(out)
     if student_id is not None:
-        from autograder.grade import find_submissions
-
-        found = find_submissions(list(submissions))[0]
         if len(found) > 1:
             raise click.UsageError(
                 f"--student-id sets the seed of one student, but {len(found)} submissions were "
                 "found; grade them without it (each file stem is its student id) or one at a time"
             )
-    sys.exit(_run_batch(course, list(submissions), assignment, out, jobs, seed, force, student_id))
+    sys.exit(
+        _run_batch(
+            course, list(submissions), assignment, out, jobs, seed, force, student_id, roster
+        )
+    )
+
+
+@main.command()
+@click.argument(
+    "out", type=click.Path(path_type=Path, file_okay=False, exists=True), default=Path("graded")
+)
+def summary(out: Path) -> None:
+    """Rebuild OUT/summary.html (default graded/) from the results.json files in OUT."""
+    from autograder.summary import load_results, write_summary
+
+    if not load_results(out):
+        raise click.UsageError(f"{out} holds no <submission>/results.json to summarise")
+    click.echo(f"wrote {write_summary(out)}")
 
 
 @main.command()
@@ -164,6 +293,11 @@ def release(dest: Path) -> None:
     """Write the student bundle: exercise notebooks and their public checks, nothing else."""
     from autograder.release import build_release
 
+    if _installed(dest):
+        raise click.BadParameter(
+            f"{dest} is inside the installed packages (site-packages); choose a folder of yours",
+            param_hint="DEST",
+        )
     for path in build_release(dest):
         click.echo(path)
 
@@ -175,7 +309,14 @@ def exercises(check: bool) -> None:
     from autograder.notebooks import generate_exercises
     from autograder.paths import course_root
 
-    changed = generate_exercises(course_root(), check=check)
+    root = course_root()
+    if not check and _installed(root):
+        raise click.ClickException(
+            f"the course is installed in {root} (site-packages), not a source checkout: "
+            "'relulab exercises' regenerates a checkout's exercises/ from its solutions/; "
+            "clone the course's repository and run it there"
+        )
+    changed = generate_exercises(root, check=check)
     for path in changed:
         click.echo(f"{'out of date' if check else 'wrote'}: {path}")
     if check and changed:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Verdict", "compare", "describe"]
+__all__ = ["OUTPUT_NAMES", "Verdict", "compare", "describe", "kind_word"]
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class Verdict:
         return cls(1.0, "")
 
     @classmethod
-    def fail(cls, message: str) -> Verdict:
-        return cls(0.0, message)
+    def fail(cls, message: str, hidden_message: str | None = None) -> Verdict:
+        return cls(0.0, message, hidden_message)
 
 
 def describe(value: Any) -> str:
@@ -58,14 +58,56 @@ def describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+# The names API.md gives the items of a function's tuple answer, for messages such as
+# ``composition_to_deep returned psi of shape (3, 3); expected (3, 4)``.
+OUTPUT_NAMES: dict[str, tuple[str, ...]] = {
+    "interpolant_net": ("theta", "phi"),
+    "composition_to_deep": ("theta", "psi", "phi"),
+    "collapse_linear": ("W", "b"),
+    "fit_logistic_regression": ("w", "b"),
+    "forward": ("z", "h", "y"),
+    "mse": ("L", "dL_dy"),
+    "backward": ("dL_dw", "dL_dv"),
+    "train": ("w", "v", "losses"),
+}
+# What one item of a function's list answer is, e.g. ``layer [0]`` of neuron_surfaces.
+ITEM_NAMES: dict[str, str] = {"neuron_surfaces": "layer", "sawtooth_layers": "layer"}
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
     )
 
 
-def _values(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> str:
-    """'' if close, else a phrase describing the disagreement (without expected values)."""
+def kind_word(value: Any) -> str:
+    """The kind of a value without any of its sizes: 'a numpy array', 'a list', 'an int', ...
+
+    For messages about hidden cases: a student cannot make it carry a chosen number."""
+    if isinstance(value, np.ndarray):
+        return "a numpy array"
+    if isinstance(value, bool | np.bool_):
+        return "a bool"
+    if isinstance(value, int | np.integer):
+        return "an int"
+    if isinstance(value, float | np.floating):
+        return "a float"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, tuple):
+        return "a tuple"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "None"
+    return "a value of another type"
+
+
+def _values(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tuple[str, str]:
+    """('', '') if close, else (phrase, hidden phrase) describing the disagreement.
+
+    Neither names an expected value; the hidden phrase has no error size either (it would
+    compare a student's chosen number with a hidden one), only counts of entries."""
     if want.dtype.kind == "b":
         wrong = got != want
     else:
@@ -74,59 +116,134 @@ def _values(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> str:
         bad = ~np.isfinite(g) & np.isfinite(w)
         if np.any(bad):
             kind = "NaN" if np.isnan(g[bad]).any() else "inf"
-            return f"{kind} at {int(np.sum(bad))} of {g.size} entries"
+            text = f"{kind} at {int(np.sum(bad))} of {g.size} entries"
+            return text, text
         wrong = ~np.isclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
     n = int(np.sum(wrong))
     if n == 0:
-        return ""
+        return "", ""
     if want.size == 1:
-        return "a wrong value"
+        return "a wrong value", "a wrong value"
+    counted = f"wrong values at {n} of {want.size} entries"
     if want.dtype.kind == "b":
-        return f"wrong values at {n} of {want.size} entries"
+        return counted, counted
     err = float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64))[wrong]))
-    return f"wrong values at {n} of {want.size} entries (largest error {err:.3g})"
+    return f"{counted} (largest error {err:.3g})", counted
 
 
 _KIND_NAMES = {"b": "a bool", "i": "an integer", "u": "an integer", "f": "a float"}
+_DTYPE_KINDS = {"b": "bool", "i": "integer", "u": "integer", "f": "float", "c": "complex"}
 _ACCEPTED_KINDS = {"b": "b", "i": "iu", "u": "iu", "f": "iuf"}
 
+# A problem: (path of item indices, connector after a subject, message, hidden message).
+# The connector joins an item's name and the message: "psi of shape ...", "b as an int; ...".
+_Problem = tuple[tuple[int, ...], str, str, str]
+_OK: _Problem = ((), "", "", "")
 
-def _compare(got: Any, want: Any, rtol: float, atol: float) -> tuple[str, str]:
-    """('', '') when ``got`` matches ``want``, else (where, problem), e.g. ('[1]', 'shape ...')."""
+
+def _shape_hidden(got: np.ndarray, want: np.ndarray) -> str:
+    if got.ndim != want.ndim:
+        return f"an array with {got.ndim} dimensions; expected {want.ndim}"
+    axis = next(i for i, (g, w) in enumerate(zip(got.shape, want.shape, strict=True)) if g != w)
+    longer = "longer" if got.shape[axis] > want.shape[axis] else "shorter"
+    return f"the wrong shape: axis {axis} is {longer} than expected"
+
+
+def _compare(got: Any, want: Any, rtol: float, atol: float, top: int | None = None) -> _Problem:
+    """_OK when ``got`` matches ``want``, else the first problem found.
+
+    ``top`` is the number of items of the function's named tuple answer (API.md), when known:
+    that length is the API's, not the instance's, so a hidden message may state it."""
     if isinstance(want, np.ndarray):
         if not isinstance(got, np.ndarray):
-            return "", f"{describe(got)}; expected a numpy array of shape {want.shape}"
+            return (
+                (),
+                "as",
+                f"{describe(got)}; expected a numpy array of shape {want.shape}",
+                f"{kind_word(got)}; expected a numpy array",
+            )
         if got.shape != want.shape:
-            return "", f"shape {got.shape}; expected {want.shape}"
+            return (), "of", f"shape {got.shape}; expected {want.shape}", _shape_hidden(got, want)
         kind = want.dtype.kind
         if got.dtype.kind not in _ACCEPTED_KINDS.get(kind, kind):
-            return "", f"dtype {got.dtype}; expected {_KIND_NAMES.get(kind, kind)} array"
-        return "", _values(got, want, rtol, atol)
+            expected = f"expected {_KIND_NAMES.get(kind, kind)} array"
+            got_kind = _DTYPE_KINDS.get(got.dtype.kind, "another")
+            return (
+                (),
+                "of",
+                f"dtype {got.dtype}; {expected}",
+                f"{got_kind} dtype; {expected}",
+            )
+        text, hidden = _values(got, want, rtol, atol)
+        return ((), "with", text, hidden) if text else _OK
     if isinstance(want, bool | np.bool_):
         if not isinstance(got, bool | np.bool_):
-            return "", f"{describe(got)}; expected a bool"
-        return "", "" if bool(got) == bool(want) else "a wrong value"
+            return (
+                (),
+                "as",
+                f"{describe(got)}; expected a bool",
+                f"{kind_word(got)}; expected a bool",
+            )
+        return _OK if bool(got) == bool(want) else ((), "with", "a wrong value", "a wrong value")
     if isinstance(want, int | np.integer):
         if not isinstance(got, int | np.integer) or isinstance(got, bool | np.bool_):
-            return "", f"{describe(got)}; expected an int"
-        return "", "" if int(got) == int(want) else "a wrong value"
+            return (
+                (),
+                "as",
+                f"{describe(got)}; expected an int",
+                f"{kind_word(got)}; expected an int",
+            )
+        return _OK if int(got) == int(want) else ((), "with", "a wrong value", "a wrong value")
     if isinstance(want, float | np.floating):
         if not _is_number(got):
-            return "", f"{describe(got)}; expected a float"
-        return "", _values(np.asarray(float(got)), np.asarray(float(want)), rtol, atol)
+            return (
+                (),
+                "as",
+                f"{describe(got)}; expected a float",
+                f"{kind_word(got)}; expected a float",
+            )
+        text, hidden = _values(np.asarray(float(got)), np.asarray(float(want)), rtol, atol)
+        return ((), "with", text, hidden) if text else _OK
     if isinstance(want, list | tuple):
+        noun = type(want).__name__
+        if top is not None and top == len(want):
+            expected_hidden = f"expected a {noun} of {len(want)} items"
+        else:
+            expected_hidden = f"expected a {noun}"
         if not isinstance(got, list | tuple):
-            return "", f"{describe(got)}; expected a {type(want).__name__} of {len(want)} items"
+            return (
+                (),
+                "as",
+                f"{describe(got)}; expected a {noun} of {len(want)} items",
+                f"{kind_word(got)}; {expected_hidden}",
+            )
         if len(got) != len(want):
-            return "", f"{len(got)} items; expected {len(want)}"
+            more = "more" if len(got) > len(want) else "fewer"
+            hidden = (
+                f"{len(got)} items; expected {len(want)}"
+                if top is not None and top == len(want) and len(got) <= 2 * top
+                else f"{more} items than expected"
+            )
+            return (), "with", f"{len(got)} items; expected {len(want)}", hidden
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            where, problem = _compare(g, w, rtol, atol)
-            if problem:
-                return f"[{i}]{where}", problem
-        return "", ""
+            path, connector, text, hidden = _compare(g, w, rtol, atol)
+            if text:
+                return (i, *path), connector, text, hidden
+        return _OK
     if want is None:
-        return "", "" if got is None else f"{describe(got)}; expected None"
+        if got is None:
+            return _OK
+        return (), "as", f"{describe(got)}; expected None", f"{kind_word(got)}; expected None"
     raise TypeError(f"cannot compare with an expected value of type {type(want).__name__}")
+
+
+def _subject(function: str, path: tuple[int, ...]) -> str:
+    """How a message names the item at ``path`` of the answer: 'psi', 'losses[3]', 'item [1]'."""
+    names = OUTPUT_NAMES.get(function, ())
+    rest = "".join(f"[{i}]" for i in path[1:])
+    if path[0] < len(names):
+        return names[path[0]] + rest
+    return f"{ITEM_NAMES.get(function, 'item')} [{path[0]}]{rest}"
 
 
 def compare(
@@ -137,12 +254,22 @@ def compare(
     Arrays must match shape exactly (no broadcasting) and dtype kind (a float answer may be an
     integer array; a bool answer must be bool), contain no NaN or inf where the expected value is
     finite, and agree elementwise: ``|got - want| <= atol + rtol * |want|``. Messages read like
-    ``compose returned shape (1, 50); expected (50,)`` or, inside a returned tuple,
-    ``composition_to_deep returned, in item [1], wrong values at 3 of 12 entries (...)``.
+    ``compose returned shape (1, 50); expected (50,)`` or, naming a tuple's item as API.md does,
+    ``composition_to_deep returned psi with wrong values at 3 of 12 entries (...)``. Every
+    failure also gets a ``hidden_message`` that names no size or number of the expected value
+    (``... returned psi of the wrong shape: axis 1 is shorter than expected``) and no error size.
     """
-    where, problem = _compare(got, want, rtol, atol)
-    if not problem:
+    names = OUTPUT_NAMES.get(function)
+    path, connector, text, hidden = _compare(
+        got, want, rtol, atol, top=len(names) if names and isinstance(want, tuple) else None
+    )
+    if not text:
         return Verdict.ok()
-    if where:
-        return Verdict.fail(f"{function} returned, in item {where}, {problem}")
-    return Verdict.fail(f"{function} returned {problem}")
+    if not path:
+        return Verdict(0.0, f"{function} returned {text}", f"{function} returned {hidden}")
+    subject = _subject(function, path)
+    return Verdict(
+        0.0,
+        f"{function} returned {subject} {connector} {text}",
+        f"{function} returned {subject} {connector} {hidden}",
+    )

@@ -82,6 +82,7 @@ class Defaults(_Strict):
     tolerance: Tolerance = Tolerance()
     limits: Limits = Limits()
     visibility: Visibility = "after_due_date"
+    decimals: int = Field(2, ge=0, le=6)  # points as shown (grades.csv, pages, terminal)
 
 
 class Question(_Strict):

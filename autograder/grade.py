@@ -17,7 +17,7 @@ import re
 import stat
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,14 +28,25 @@ from autograder.cases import load_questions
 from autograder.cases.base import Case, Mistake, QuestionCases
 from autograder.compare import Verdict
 from autograder.course import Course
-from autograder.sandbox import Call, Limits, RunResult, Sandbox
+from autograder.layout import (  # noqa: F401 - re-exported: where submissions are found
+    SUBMISSION_SUFFIXES,
+    Entry,
+    find_entries,
+    find_submissions,
+)
+from autograder.sandbox import Call, CallOutcome, Limits, RunResult, Sandbox
+from autograder.text import clean, file_name
 
-SUBMISSION_SUFFIXES = (".py", ".ipynb")
 _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
+MAX_LOAD_MESSAGES = 5  # messages from loading a submission kept for its feedback
+MESSAGE_CHARS = 400  # a case's message, once made safe
+MAX_SUMMARY_LINES = 5  # kinds of problems listed per question; the rest are counted
+_UNRUN = ("missing", "not_run", "crashed", "timeout")  # statuses a load failure gives every call
 
 
 class SandboxFailure(RuntimeError):
-    """The sandbox could not run the submission (an infrastructure failure): regrade later."""
+    """The sandbox could not run the submission (an infrastructure failure): not a grade, and
+    the next run regrades it."""
 
 
 @dataclass
@@ -53,6 +64,30 @@ class CaseResult:
     expected: Any = None
     args_after: list = field(default_factory=list)
     mistake: Mistake | None = None
+    # What may be shown for this case before the due date when it is hidden: the grader's own
+    # words (no text the submission produced, no number derived from the hidden values).
+    # ``message`` holds everything, for public cases and after the due date.
+    hidden_message: str = ""
+
+    def shown_message(self, reveal: bool = False) -> str:
+        """The message a student may see: all of it once revealed; before that, for a public
+        case that returned, the judge's message on its answer; else the grader's own words.
+
+        A public case's own text (its exception's message) stays out too: a call may run in a
+        process that has held hidden inputs, so its text could carry them.
+        """
+        if reveal or (self.public and self.status == "ok"):
+            return self.message
+        return self.hidden_message
+
+    def label(self, reveal: bool = False) -> str:
+        """The case's name as a student may see it: before the due date a random hidden case's
+        numbers are masked ('random nets D1=#, D2=#'), since some names carry the instance's
+        own values (a drawn depth, size or interval). Public and edge cases are the same for
+        every student; their names are shown as they are."""
+        if reveal or self.public or self.name.startswith(("edge:", "public:")):
+            return self.name
+        return _NUMBER.sub("#", self.name)
 
 
 @dataclass
@@ -65,6 +100,7 @@ class QuestionResult:
     score: float
     cases: list[CaseResult]
     hint: str | None = None
+    mistake: str | None = None  # the name of the known mistake the hint explains
     figure_png: bytes | None = None
 
     @property
@@ -73,21 +109,34 @@ class QuestionResult:
 
     @property
     def summary(self) -> str:
-        """One line per kind of problem, e.g. '3 cases: compose returned shape (1, 50); ...'.
+        """The summary a student may see before the due date (see :meth:`summary_text`)."""
+        return self.summary_text(reveal=False)
 
-        Messages that differ only in their numbers count as one kind; the first is shown.
+    def summary_text(self, reveal: bool = False) -> str:
+        """One line per kind of problem, led by the first such case's label, e.g.
+        'edge: zero slope, zero weights, shared kink: compose raised ValueError'.
+
+        Messages that differ only in their numbers count as one kind; the first is shown, and
+        how many more cases had it. Hidden cases show their grader-only message unless
+        ``reveal``. At most MAX_SUMMARY_LINES kinds are listed; the others are counted.
         """
         failing = [c for c in self.cases if c.fraction < 1.0]
         if not failing:
             return f"All {len(self.cases)} cases passed."
-        kinds: dict[str, list[str]] = {}
+        kinds: dict[str, list[tuple[str, str]]] = {}
         for c in failing:
-            kinds.setdefault(_NUMBER.sub("#", c.message), []).append(c.message)
+            text = c.shown_message(reveal)
+            kinds.setdefault(_NUMBER.sub("#", text), []).append((c.label(reveal), text))
         lines = [f"{len(self.cases) - len(failing)} of {len(self.cases)} cases passed."]
-        for messages in kinds.values():
-            n = len(messages)
-            similar = " (and similar)" if len(set(messages)) > 1 else ""
-            lines.append(f"{n} case{'s' if n > 1 else ''}: {messages[0]}{similar}")
+        listed = list(kinds.values())
+        for found in listed[:MAX_SUMMARY_LINES]:
+            label, text = found[0]
+            more = len(found) - 1
+            similar = "" if not more else f" (and {more} more case{'s' if more > 1 else ''})"
+            lines.append(f"{label}: {text}{similar}")
+        rest = sum(len(found) for found in listed[MAX_SUMMARY_LINES:])
+        if rest:
+            lines.append(f"... and {rest} more failing case{'s' if rest > 1 else ''}.")
         return "\n".join(lines)
 
 
@@ -95,7 +144,7 @@ class QuestionResult:
 class SubmissionResult:
     """Everything the reports need about one graded submission."""
 
-    submission: str  # the file stem
+    submission: str  # the name in the batch (the file stem, see find_entries), printable text
     path: Path
     assignment: str
     student: str
@@ -109,7 +158,15 @@ class SubmissionResult:
     visibility: str = "after_due_date"  # of the hidden-case details (course.yml)
     sha256: str | None = None  # of the submission file as graded
     fingerprint: str | None = None  # of the grading setup, see grading_fingerprint
-    isolation: dict = field(default_factory=dict)  # the sandbox layers (RunResult.isolation_info)
+    isolation: dict = field(default_factory=dict)  # RunResult.isolation_info (mode, layers)
+    student_name: str = ""  # from a roster or an LMS download name
+    decimals: int = 2  # points as shown (course.yml defaults.decimals); scores stay exact
+
+    @property
+    def status(self) -> str:
+        """'load error' when loading failed so that no call ran at all, else 'graded'."""
+        ran = any(c.status not in _UNRUN for q in self.questions for c in q.cases)
+        return "load error" if self.load_messages and not ran else "graded"
 
     @property
     def score(self) -> float:
@@ -182,7 +239,8 @@ def grading_fingerprint(course: Course, assignment: str) -> str:
 
 def student_seed(base_seed: int, assignment: str, student: str) -> int:
     """The seed of one student's instances: a hash of course seed, assignment and student id."""
-    digest = hashlib.sha256(f"{base_seed}:{assignment}:{student}".encode()).digest()
+    text = f"{base_seed}:{assignment}:{student}"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
     return int.from_bytes(digest[:8], "little") >> 1
 
 
@@ -191,7 +249,7 @@ def question_rng(seed: int, question: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(question.encode())])
 
 
-def _best_hint(qc: QuestionCases, results: list[CaseResult]) -> str | None:
+def _best_mistake(qc: QuestionCases, results: list[CaseResult]) -> Mistake | None:
     """The known mistake that explains most of the wrong answers (at least half of them)."""
     wrong = [r for r in results if r.status == "ok" and r.fraction < 1.0]
     if not wrong:
@@ -206,21 +264,74 @@ def _best_hint(qc: QuestionCases, results: list[CaseResult]) -> str | None:
     name, hits = max(tally.items(), key=lambda kv: len(kv[1]))
     if 2 * len(hits) < len(wrong):
         return None
-    return hits[0].explanation
+    return hits[0]
 
 
 def _judge(qc: QuestionCases, case: Case, value: Any, expected: Any, args_after: list) -> Verdict:
+    """The case's verdict, with a fraction in [0, 1] and both messages made safe text.
+
+    A verdict without ``hidden_message`` gets a generic sentence for hidden cases: a judge's
+    own message may describe the answer in terms of the hidden values."""
     try:
         verdict = qc.assess(case, value, expected, args_after)
     except Exception as exc:  # a judge must never crash the grader on a strange answer
-        return Verdict.fail(f"{qc.function} returned an answer that could not be checked ({exc})")
+        return Verdict.fail(
+            f"{qc.function} returned an answer that could not be checked ({clean(exc)})",
+            f"{qc.function} returned an answer that could not be checked",
+        )
     try:
         fraction = float(verdict.fraction)
     except (TypeError, ValueError, OverflowError):
         fraction = 0.0
     if not math.isfinite(fraction):  # NaN would pass through min/max; ±inf is no answer either
         fraction = 0.0
-    return Verdict(min(max(fraction, 0.0), 1.0), verdict.message)
+    fraction = min(max(fraction, 0.0), 1.0)
+    hidden = verdict.hidden_message
+    if not isinstance(hidden, str) or not hidden:
+        hidden = (
+            ""
+            if fraction >= 1.0
+            else f"{qc.function} returned a partly wrong answer"
+            if fraction > 0.0
+            else f"{qc.function} returned a wrong answer"
+        )
+    return Verdict(fraction, clean(verdict.message, MESSAGE_CHARS), clean(hidden, MESSAGE_CHARS))
+
+
+def _outcome_verdict(function: str, outcome: CallOutcome, limits: Limits) -> Verdict:
+    """The failed verdict of a call that did not return normally.
+
+    ``message`` is the sandbox's text (made safe), which may hold what the submission chose
+    (its exception's message and class, where it was raised); ``hidden_message`` is built only
+    from the status, a built-in exception's name (checked by the sandbox against the grader's
+    own builtins) and the grader's limits.
+    """
+    status = outcome.status
+    if status == "error":
+        kind = outcome.error_type
+        if kind == "MemoryError":
+            hidden = f"{function} raised MemoryError (the limit is {limits.memory_mb} MB)"
+        elif kind:
+            hidden = f"{function} raised {kind}"
+        else:
+            hidden = f"{function} raised an exception of a class defined in your code or a library"
+    elif status == "timeout":
+        hidden = f"{function} did not finish within {limits.wall_s:g} s"
+    elif status == "crashed":
+        hidden = f"{function}: the process died (a hard exit, a crash, or too much memory)"
+    elif status == "bad_output":
+        hidden = (
+            f"{function} returned a value that cannot be graded "
+            "(return numbers, numpy arrays, or lists/tuples of them)"
+        )
+    elif status == "missing":
+        hidden = f"{function} is not defined in the submission, or is not a function"
+    else:
+        hidden = f"{function} was not run (the sandbox stopped this question)"
+    full = clean(outcome.message, MESSAGE_CHARS) or f"{function}: {status}"
+    if status == "error" and full and not full.startswith(function):
+        full = f"{function} raised {full}"
+    return Verdict.fail(full, hidden)
 
 
 def _changed(before: Any, after: Any) -> bool:
@@ -272,6 +383,33 @@ def seed_for(course: Course, assignment: str, student: str, seed: int | None = N
     return student_seed(base, assignment, student)
 
 
+def course_problems(course: Course, assignment: str) -> list[str]:
+    """What in course.yml's entry for ``assignment`` its hidden cases cannot grade, one line each
+    with its place: a question without hidden cases, a function its cases do not call."""
+    names = course.names
+    a = course.assignment(assignment)
+    try:
+        table = load_questions(assignment)
+    except KeyError:
+        return [f"assignments[{names.index(assignment)}] ({assignment}): no hidden cases exist"]
+    problems = []
+    for j, q in enumerate(a.questions):
+        where = f"assignments[{names.index(assignment)}] ({assignment}), questions[{j}] ({q.name})"
+        if q.name not in table:
+            problems.append(
+                f"{where}: no hidden cases for this question (questions with cases: "
+                f"{', '.join(table)})"
+            )
+            continue
+        graded = table[q.name].function
+        for f in q.functions:
+            if f != graded:
+                problems.append(
+                    f"{where}: functions names {f!r}, but its hidden cases grade {graded!r}"
+                )
+    return problems
+
+
 def plan(course: Course, assignment: str, student: str, seed: int | None = None) -> Plan:
     """Generate a student's cases and compute the reference answers."""
     a = course.assignment(assignment)
@@ -304,19 +442,21 @@ def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[Ques
         for i, (case, want) in enumerate(zip(cases, expected, strict=True)):
             outcome = run.outcomes.get(f"{name}#{i}")
             if outcome is None:
-                verdict, status, value, after = Verdict.fail("was not run"), "not_run", None, []
+                missing = f"{qc.function} was not run"
+                verdict, status, value, after = Verdict.fail(missing, missing), "not_run", None, []
             elif outcome.status != "ok":
-                verdict = Verdict.fail(outcome.message or f"{qc.function}: {outcome.status}")
+                verdict = _outcome_verdict(qc.function, outcome, p.group_limits[name])
                 status, value, after = outcome.status, None, outcome.args_after
             else:
                 status, value, after = "ok", outcome.value, outcome.args_after
                 verdict = _judge(qc, case, value, want, after)
                 changed = _modified_inputs(qc, case, after)
                 if verdict.passed and changed:
-                    verdict = Verdict.fail(
+                    text = (
                         f"{qc.function} changed its input {', '.join(changed)} in place; "
                         "functions must not modify the arrays they are given"
                     )
+                    verdict = Verdict.fail(text, text)  # argument names from the reference
             results.append(
                 CaseResult(
                     case.name,
@@ -329,6 +469,7 @@ def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[Ques
                     value,
                     want,
                     list(after or []),
+                    hidden_message=verdict.hidden_message or "",
                 )
             )
         total = sum(r.weight for r in results) or 1.0
@@ -336,7 +477,9 @@ def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[Ques
         earned = round(earned, 6) if math.isfinite(earned) else 0.0
         earned = min(max(earned, 0.0), float(q.points))
         qr = QuestionResult(name, list(q.functions), float(q.points), earned, results)
-        qr.hint = _best_hint(qc, results)
+        best = _best_mistake(qc, results)
+        if best is not None:
+            qr.hint, qr.mistake = best.explanation, best.name
         out.append(qr)
     return out
 
@@ -351,101 +494,50 @@ def grade_submission(
     seed: int | None = None,
     draw_plots: Callable[[SubmissionResult, list], None] | None = None,
     fingerprint: str | None = None,
+    submission: str | None = None,
+    student_name: str = "",
 ) -> SubmissionResult:
     """Grade one submission file; never raises because of what the submission does.
 
     ``fingerprint`` is :func:`grading_fingerprint` of (course, assignment), if already known.
+    ``submission`` is its name in the reports (default: the file stem, as printable text);
+    ``student`` the id its instances are drawn for (default: the same).
     """
     start = time.perf_counter()
-    student = student or path.stem
+    submission = submission or file_name(path.stem)
+    student = student or submission
+    shown_student = student if clean(student, 1000) == student else file_name(student)
     a = course.assignment(assignment)
     p = plan(course, assignment, student, seed)
     result = SubmissionResult(
-        submission=path.stem,
+        submission=submission,
         path=path,
         assignment=assignment,
-        student=student,
+        student=shown_student,
         seed=p.seed,
         max_score=a.max_score,
         due=a.due.isoformat() if a.due else None,
         visibility=course.visibility(assignment),
+        decimals=course.defaults.decimals,
+        student_name=clean(student_name, 200),
         sha256=file_sha256(path),
         fingerprint=fingerprint or grading_fingerprint(course, assignment),
     )
     run = sandbox.run(path, p.calls, p.limits, group_limits=p.group_limits)
     if run.internal_error:  # the sandbox failed, not the submission: no grade to keep
         raise SandboxFailure(run.internal_error)
-    result.isolation = dict(run.isolation_info)
-    result.load_messages = list(run.load_messages)
-    result.stdout = run.stdout
+    # Loading happens before any hidden input enters the child; still only a few messages,
+    # each made safe text.
+    result.load_messages = [clean(m) for m in list(run.load_messages)[:MAX_LOAD_MESSAGES]]
+    if len(run.load_messages) > MAX_LOAD_MESSAGES:
+        result.load_messages.append(
+            f"... and {len(run.load_messages) - MAX_LOAD_MESSAGES} more messages"
+        )
+    result.stdout = clean(run.stdout, 20_000, multiline=True)
+    info = run.isolation_info if isinstance(run.isolation_info, dict) else {}
+    result.isolation = dict(info) or ({"mode": run.isolation} if run.isolation else {})
     result.questions = score(course, assignment, p, run)
     if draw_plots is not None:
         draw_plots(result, p.questions)
     result.execution_time = time.perf_counter() - start
     return result
-
-
-def _unsafe_stem(stem: str) -> str | None:
-    """Why a file stem cannot name its results folder in --out (None if it can).
-
-    Results go to ``out_dir / stem``: a stem of "." or ".." (files "..py", "...py"), a hidden
-    name, one holding a path separator, or "grades.csv" would write outside its own folder.
-    """
-    if not stem or stem.startswith("."):
-        return f"its name {stem!r} starts with '.' (results would go outside its own folder)"
-    if any(sep and sep in stem for sep in ("/", "\\", os.sep, os.altsep)) or "\0" in stem:
-        return f"its name {stem!r} holds a path separator"
-    if stem == "grades.csv":
-        return "its name 'grades.csv' is taken by the grades file"
-    return None
-
-
-def find_submissions(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
-    """Expand folders into their .py/.ipynb files; return (files, warnings)."""
-    files: list[Path] = []
-    warnings: list[str] = []
-    for p in paths:
-        if p.is_dir():
-            found = sorted(
-                f
-                for f in p.iterdir()
-                if f.is_file() and f.suffix in SUBMISSION_SUFFIXES and not f.name.startswith(".")
-            )
-            skipped = sorted(
-                f.name
-                for f in p.iterdir()
-                if f.is_file()
-                and f.suffix not in SUBMISSION_SUFFIXES
-                and not f.name.startswith(".")
-            )
-            if skipped:
-                warnings.append(
-                    f"{p}: skipped files that are not .py or .ipynb: {', '.join(skipped)}"
-                )
-            for f in [f for f in found if _unsafe_stem(f.stem)]:
-                warnings.append(f"{f}: skipped, {_unsafe_stem(f.stem)}; rename the file")
-                found.remove(f)
-            if not found:
-                warnings.append(f"{p}: no .py or .ipynb submissions in this folder")
-            files += found
-        elif p.is_file():
-            problem = _unsafe_stem(p.stem)
-            if problem:
-                warnings.append(f"{p}: skipped, {problem}; rename the file")
-                continue
-            if p.suffix not in SUBMISSION_SUFFIXES:
-                warnings.append(f"{p}: graded although it is not .py or .ipynb (read as Python)")
-            files.append(p)
-        else:
-            warnings.append(f"{p}: no such file or folder")
-    seen: dict[str, Path] = {}
-    unique = []
-    for f in files:
-        if f.stem in seen:
-            warnings.append(
-                f"{f}: skipped, the submission name {f.stem!r} is taken by {seen[f.stem]}"
-            )
-            continue
-        seen[f.stem] = f
-        unique.append(f)
-    return unique, warnings

@@ -21,8 +21,30 @@ from typing import Any
 import numpy as np
 
 from autograder.grade import CaseResult, QuestionResult, SubmissionResult
+from autograder.text import clean, csv_cell
 
-GRADES_COLUMNS = ["submission", "assignment", "score", "max_score", "student", "seed"]
+GRADES_COLUMNS = [
+    "submission",
+    "assignment",
+    "score",
+    "max_score",
+    "student",
+    "seed",
+    "name",
+    "status",
+    "isolation",
+]  # then one column per question (its points)
+STATUSES = ("graded", "load error", "internal error")
+
+
+def points(value: float | None, decimals: int = 2) -> str:
+    """Points as every page, file and terminal line shows them: rounded to ``decimals``, without
+    trailing zeros ("5.42", "10", "0.5"). results.json keeps the exact numbers."""
+    if value is None or not isinstance(value, int | float):
+        return ""
+    text = f"{round(float(value), decimals):.{decimals}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -89,16 +111,22 @@ def details_revealed(result: SubmissionResult, now: dt.datetime | None = None) -
     return False
 
 
-def question_text(q: QuestionResult) -> str:
-    """What a student sees for a question before the due date: points, messages, hint."""
-    lines = [q.summary]
+def question_text(q: QuestionResult, reveal: bool = False) -> str:
+    """What a student sees for a question: its summary and hint.
+
+    Unless ``reveal`` (see :func:`details_revealed`), hidden cases show only the grader's own
+    words, never what the submission produced on them."""
+    lines = [q.summary_text(reveal)]
     if q.hint:
         lines.append(f"Hint: {q.hint}")
     return "\n".join(lines)
 
 
-def case_details(c: CaseResult) -> str:
-    """A hidden case's inputs, expected and returned values (only after the due date)."""
+def case_details(c: CaseResult, reveal: bool = False) -> str:
+    """A hidden case's inputs, expected and returned values (shown only after the due date).
+
+    The submission's own message for the case (its exception's text, ...) only if ``reveal``:
+    these details are written before the due date too, for the platform to show later."""
     args = ", ".join(_short(a) for a in c.case.args)
     kw = ", ".join(f"{k}={_short(v)}" for k, v in c.case.kwargs.items())
     lines = [
@@ -106,10 +134,11 @@ def case_details(c: CaseResult) -> str:
         f"  inputs: ({args}{', ' if args and kw else ''}{kw})",
         f"  expected: {_short(c.expected)}",
     ]
-    if c.status == "ok":
-        lines.append(f"  returned: {_short(c.value)}")
-    if c.message:
-        lines.append(f"  {c.message}")
+    if c.status == "ok" and (reveal or c.public):  # the answer is the submission's own text
+        lines.append(f"  returned: {clean(_short(c.value), 600)}")
+    message = c.shown_message(reveal)
+    if message:
+        lines.append(f"  {message}")
     return "\n".join(lines)
 
 
@@ -118,11 +147,16 @@ def _png_tag(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def results_json(result: SubmissionResult) -> dict:
-    """Gradescope's autograder results for one submission."""
+def results_json(result: SubmissionResult, now: dt.datetime | None = None) -> dict:
+    """Gradescope's autograder results for one submission.
+
+    Written before the due date, nothing in it comes from what the submission produced on a
+    hidden case (not even in the after-due-date tests: the file itself is readable data).
+    """
+    reveal = details_revealed(result, now)
     tests = []
     for number, q in enumerate(result.questions, start=1):
-        text = question_text(q)
+        text = question_text(q, reveal)
         test = {
             "name": q.name,
             "number": str(number),
@@ -149,7 +183,7 @@ def results_json(result: SubmissionResult) -> dict:
                 "max_score": 0.0,
                 "status": "passed" if q.passed else "failed",
                 "visibility": result.visibility,
-                "output": "\n\n".join(case_details(c) for c in q.cases),
+                "output": "\n\n".join(case_details(c, reveal) for c in q.cases),
                 "output_format": "text",
             }
         )
@@ -162,8 +196,9 @@ def results_json(result: SubmissionResult) -> dict:
     if result.load_messages:
         output.append("While loading your submission:")
         output += [f"  {m}" for m in result.load_messages]
+    d = result.decimals
     output.append(
-        f"Score: {total:g} / {result.max_score:g} on your own hidden instances "
+        f"Score: {points(total, d)} / {points(result.max_score, d)} on your own hidden instances "
         f"(seed {result.seed})."
     )
     return {
@@ -185,13 +220,23 @@ def results_json(result: SubmissionResult) -> dict:
                 "sha256": result.sha256,
                 "fingerprint": result.fingerprint,
                 "isolation": result.isolation,
+                "status": result.status,
+                "load_error": result.load_messages[0] if result.status == "load error" else "",
+                "decimals": result.decimals,
+                "student_name": result.student_name,
+                "mistakes": [
+                    {"question": q.name, "mistake": q.mistake, "hint": q.hint}
+                    for q in result.questions
+                    if q.mistake
+                ],
             }
         },
     }
 
 
 _CSS = """
-body{font-family:system-ui,sans-serif;margin:0 auto;max-width:52rem;padding:1rem;line-height:1.45}
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:52rem;padding:1rem;line-height:1.45;
+overflow-wrap:anywhere}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin:0}
 section{border:1px solid #ccc;border-radius:.5rem;padding:.8rem;margin:.8rem 0}
 .pass{border-left:.5rem solid #2a7}.fail{border-left:.5rem solid #c33}
@@ -208,8 +253,11 @@ def feedback_html(result: SubmissionResult, reveal: bool | None = None) -> str:
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{e(result.assignment)}: {e(result.submission)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{e(result.assignment)} — {e(result.submission)}: {result.score:g} / {result.max_score:g}</h1>",
+        f"<title>{e(result.assignment)}: {e(clean(result.submission))}</title>"
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{e(result.assignment)} — {e(clean(result.submission))}: "
+        f"{points(result.score, result.decimals)} / {points(result.max_score, result.decimals)}"
+        "</h1>",
         f"<p>Graded on your own hidden instances (seed {result.seed}).</p>",
     ]
     if result.load_messages:
@@ -220,15 +268,16 @@ def feedback_html(result: SubmissionResult, reveal: bool | None = None) -> str:
     for q in result.questions:
         cls = "pass" if q.passed else "fail"
         parts.append(
-            f"<section class='{cls}'><span class='pts'>{q.score:g} / {q.max_score:g}</span>"
+            f"<section class='{cls}'><span class='pts'>{points(q.score, result.decimals)} / "
+            f"{points(q.max_score, result.decimals)}</span>"
         )
-        parts.append(f"<h2>{e(q.name)}</h2><pre>{e(q.summary)}</pre>")
+        parts.append(f"<h2>{e(q.name)}</h2><pre>{e(q.summary_text(reveal))}</pre>")
         if q.hint:
             parts.append(f"<p class='hint'>Hint: {e(q.hint)}</p>")
         if q.figure_png:
             parts.append(_png_tag(q.figure_png, f"{q.name}: your answer vs the reference"))
         if reveal:
-            details = "\n\n".join(case_details(c) for c in q.cases)
+            details = "\n\n".join(case_details(c, reveal) for c in q.cases)
             parts.append(
                 f"<details><summary>Hidden case details</summary><pre>{e(details)}</pre></details>"
             )
@@ -245,23 +294,48 @@ def write_submission(out_dir: Path, result: SubmissionResult) -> Path:
     return folder / "results.json"
 
 
-def write_grades(out_dir: Path, rows: Iterable[dict]) -> Path:
-    """Write DIR/grades.csv with one row per submission."""
+def write_grades(out_dir: Path, rows: Iterable[dict], decimals: int | None = None) -> Path:
+    """Write DIR/grades.csv: one row per submission, one points column per question.
+
+    Points are rounded as everywhere else (``decimals``, else each row's own from its
+    results.json, else 2); text cells a spreadsheet would run as a formula get a leading '."""
+    rows = sorted(rows, key=lambda r: str(r["submission"]))
+    questions: list[str] = []
+    for row in rows:
+        questions += [q for q in row.get("questions", {}) if q not in questions]
+    header = {q: (q if q not in GRADES_COLUMNS else f"question {q}") for q in questions}
     buf = io.StringIO()
     writer = csv.DictWriter(
-        buf, fieldnames=GRADES_COLUMNS, extrasaction="ignore", lineterminator="\n"
+        buf,
+        fieldnames=[*GRADES_COLUMNS, *header.values()],
+        extrasaction="ignore",
+        lineterminator="\n",
     )
     writer.writeheader()
-    for row in sorted(rows, key=lambda r: r["submission"]):
-        writer.writerow(row)
+    for row in rows:
+        d = decimals if decimals is not None else row.get("decimals", 2)
+        cells = {k: csv_cell(v) for k, v in row.items() if k in GRADES_COLUMNS}
+        cells["score"] = points(row.get("score"), d)
+        cells["max_score"] = points(row.get("max_score"), d)
+        for q, score in row.get("questions", {}).items():
+            cells[header[q]] = points(score, d)
+        writer.writerow(cells)
     path = out_dir / "grades.csv"
     write_atomic(path, buf.getvalue())
     return path
 
 
 def grades_row(results: dict) -> dict:
-    """A grades.csv row from a results.json document."""
+    """A grades.csv row from a results.json document (plus ``questions``: name -> points,
+    ``reason``: why it did not load, ``decimals``)."""
     meta = results.get("extra_data", {}).get("relulab", {})
+    isolation = meta.get("isolation")
+    status = "internal error" if meta.get("internal_error") else meta.get("status", "graded")
+    questions = {
+        t["name"]: t.get("score")
+        for t in results.get("tests", [])
+        if isinstance(t, dict) and "." not in str(t.get("number", "")) and "name" in t
+    }
     return {
         "submission": meta.get("submission"),
         "assignment": meta.get("assignment"),
@@ -269,4 +343,10 @@ def grades_row(results: dict) -> dict:
         "max_score": results.get("max_score"),
         "student": meta.get("student"),
         "seed": meta.get("seed"),
+        "name": meta.get("student_name", ""),
+        "status": status if status in STATUSES else "graded",
+        "isolation": isolation.get("mode", "") if isinstance(isolation, dict) else "",
+        "questions": questions,
+        "reason": meta.get("load_error", "") if status == "load error" else "",
+        "decimals": meta.get("decimals", 2),
     }

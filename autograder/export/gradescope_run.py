@@ -32,6 +32,7 @@ from autograder.paths import source_roots
 from autograder.plots import draw_failing_plots
 from autograder.report import results_json, write_atomic
 from autograder.sandbox import Sandbox, SandboxUnavailable
+from autograder.text import file_name
 
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
 
@@ -88,7 +89,7 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
     course = load_course()
     files = submission_files(root / "submission")
     if len(files) != 1:
-        names = ", ".join(str(f.relative_to(root / "submission")) for f in files)
+        names = ", ".join(file_name(str(f.relative_to(root / "submission"))) for f in files)
         why = (
             "No .py or .ipynb file was submitted."
             if not files

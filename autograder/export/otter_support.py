@@ -64,7 +64,7 @@ def check_case(assignment: str, question: str, index: int) -> None:
         raise AssertionError(f"{question}: there is no hidden case {index + 1}")
     case = q.cases[index]
     if case.fraction < 1.0 - 1e-9:
-        message = f"{question}, hidden case {index + 1} of {len(q.cases)}: {case.message}"
+        message = f"{question}, hidden case {index + 1} of {len(q.cases)}: {case.shown_message()}"
         if q.hint:
             message += f"\nHint: {q.hint}"
         raise AssertionError(message)

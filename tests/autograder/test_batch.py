@@ -111,7 +111,11 @@ def check_total(scores: list[float], points: list[float], tmp_path: Path) -> Non
     batch.write_grades(tmp_path, [grades_row(data)])
     with open(tmp_path / "grades.csv", newline="") as f:
         (row,) = list(csv.DictReader(f))
-    assert float(row["score"]) == data["score"]
+    # What is shown is rounded once, by one rule (2 decimals by default): the total shown is the
+    # exact total rounded, and every question's column is its exact score rounded.
+    assert row["score"] == f"{round(data['score'], 2):.2f}".rstrip("0").rstrip(".")
+    for i, s in enumerate(scores):
+        assert float(row[f"q{i}"]) == round(s, 2)
 
 
 def test_reviewers_partial_credit_mix_totals_exactly(tmp_path: Path):
@@ -239,8 +243,8 @@ def test_unsafe_submission_names_are_skipped_with_a_warning(tmp_path: Path, fake
     out = tmp_path / "deep" / "out"
     summary = batch.grade_batch([bad, good], load_course(), "composition", out)
     assert summary.graded == ["bob"]
-    assert any(str(bad) in w and "skipped" in w for w in summary.warnings)
-    assert sorted(p.name for p in out.iterdir()) == ["bob", "grades.csv"]
+    assert any(str(bad) in w and "not graded" in w for w in summary.warnings)
+    assert sorted(p.name for p in out.iterdir()) == ["bob", "grades.csv", "summary.html"]
     assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["in", "out"]
     assert not (tmp_path / "results.json").exists()
     # the same file found in a folder is skipped too (or, for hidden names, ignored)

@@ -45,9 +45,7 @@ def test_nan_and_wrong_values_are_counted_without_revealing_expected():
 def test_nested_tuples_name_the_item():
     want = (np.zeros((2, 2)), np.ones((3, 3)), np.zeros(4))
     got = (np.zeros((2, 2)), np.ones((3, 2)), np.zeros(4))
-    assert (
-        compare(got, want, "c").message == "c returned, in item [1], shape (3, 2); expected (3, 3)"
-    )
+    assert compare(got, want, "c").message == "c returned item [1] of shape (3, 2); expected (3, 3)"
     assert compare(list(want), want, "c").passed  # a list of the right items is fine
     assert compare(want[:2], want, "c").message == "c returned 2 items; expected 3"
 
@@ -65,3 +63,59 @@ def test_ints_bools_and_floats():
         "p returned dtype float64; expected a bool array"
     )
     assert compare(~patterns, patterns, "p").message == "p returned wrong values at 4 of 4 entries"
+
+
+def test_tuple_items_are_named_as_in_the_api():
+    theta, psi, phi = np.zeros((2, 2)), np.ones((3, 3)), np.zeros(4)
+    v = compare((theta, np.ones((3, 2)), phi), (theta, psi, phi), "composition_to_deep")
+    assert v.message == "composition_to_deep returned psi of shape (3, 2); expected (3, 3)"
+    assert v.hidden_message == (
+        "composition_to_deep returned psi of the wrong shape: axis 1 is shorter than expected"
+    )
+    v = compare((np.zeros(3), 1), (np.zeros(3), 1.5), "fit_logistic_regression")
+    assert v.message == "fit_logistic_regression returned b with a wrong value"
+    v = compare((np.zeros(3), "x"), (np.zeros(3), 1.5), "fit_logistic_regression")
+    assert v.message == "fit_logistic_regression returned b as a str; expected a float"
+    losses = [1.0, 0.5, 0.25]
+    v = compare(
+        (np.zeros(2), np.zeros(2), [1.0, 0.7, 0.25]), (np.zeros(2), np.zeros(2), losses), "train"
+    )
+    assert v.message == "train returned losses[1] with a wrong value"
+
+
+# A student who knows the hidden case could choose k (a length, a dimension, an error size) to
+# carry a hidden number back; the hidden message must not depend on k beyond a few bits.
+@pytest.mark.parametrize("k", [7, 1234, 98765])
+def test_hidden_messages_carry_no_chosen_number(k):
+    want = np.arange(50.0)
+    for got in (np.zeros(k), np.zeros((1, k)), [0.0] * k, np.full(50, float(k)), np.zeros((k, 3))):
+        v = compare(got, want, "compose")
+        assert not v.passed and v.hidden_message
+        assert str(k) not in v.hidden_message, v.hidden_message
+        assert "(50,)" not in v.hidden_message  # the expected shape is the instance's
+    tup = (np.zeros(2), np.zeros(3), np.zeros(4))
+    for got in ([0.0] * k, tuple([np.zeros(2)] * k), (np.zeros(2), np.zeros(k), np.zeros(4))):
+        v = compare(got, tup, "composition_to_deep")
+        assert str(k) not in v.hidden_message, v.hidden_message
+    off = want.copy()
+    off[1:] += k
+    assert compare(off, want, "f").hidden_message == (
+        "f returned wrong values at 49 of 50 entries"
+    )  # counts of entries, never the size of an error
+
+
+def test_every_failure_has_a_hidden_message():
+    want = (np.zeros((2, 2)), 3, 1.5, True, None, [np.zeros(2)])
+    bads = [
+        None,
+        (np.zeros((2, 2)),),
+        (np.zeros((2, 2), dtype=complex), 3, 1.5, True, None, [np.zeros(2)]),
+        (np.zeros((2, 2)), 3.0, 1.5, True, None, [np.zeros(2)]),
+        (np.zeros((2, 2)), 3, "x", True, None, [np.zeros(2)]),
+        (np.zeros((2, 2)), 3, 1.5, 1, None, [np.zeros(2)]),
+        (np.zeros((2, 2)), 3, 1.5, True, 0, [np.zeros(2)]),
+        (np.zeros((2, 2)), 3, 1.5, True, None, [np.full(2, np.nan)]),
+    ]
+    for got in bads:
+        v = compare(got, want, "g")
+        assert not v.passed and v.hidden_message and v.hidden_message.startswith("g returned")

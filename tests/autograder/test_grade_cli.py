@@ -140,3 +140,21 @@ def test_one_student_id_for_many_submissions_is_a_usage_error(tmp_path: Path):
     )
     assert proc.returncode == 2 and "--student-id" in proc.stderr and "submissions" in proc.stderr
     assert not (tmp_path / "grades.csv").exists()
+
+
+def test_exercises_and_release_refuse_to_write_into_site_packages(tmp_path, monkeypatch):
+    import sysconfig
+
+    from click.testing import CliRunner
+
+    import autograder.paths
+    from autograder.cli import main
+
+    installed = Path(sysconfig.get_paths()["purelib"]) / "relulab-test-absent" / "_course"
+    monkeypatch.setattr(autograder.paths, "course_root", lambda: installed)
+    result = CliRunner().invoke(main, ["exercises"])
+    assert result.exit_code == 1 and "not a source checkout" in result.output
+    assert not installed.exists()
+    result = CliRunner().invoke(main, ["release", str(installed.parent / "bundle")])
+    assert result.exit_code == 2 and "site-packages" in result.output
+    assert not (installed.parent / "bundle").exists()

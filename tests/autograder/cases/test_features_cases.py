@@ -159,4 +159,4 @@ def test_b_as_one_element_array_is_named(grade):
 
     q = grade("features", {"fit_logistic_regression": b_array})["fit_logistic_regression"]
     assert q.score == 0
-    assert "item [1]" in q.cases[0].message and "expected a float" in q.cases[0].message
+    assert "returned b as" in q.cases[0].message and "expected a float" in q.cases[0].message
