@@ -24,7 +24,7 @@ from autograder.grade import (
 )
 from autograder.paths import source_roots
 from autograder.report import grades_row, write_atomic, write_grades, write_submission
-from autograder.sandbox import Sandbox
+from autograder.sandbox import Sandbox, SandboxUnavailable
 from autograder.summary import write_summary
 from autograder.text import clean
 
@@ -112,6 +112,36 @@ def _internal_error_results(
     }
 
 
+def _refuse_all(
+    out_dir: Path,
+    summary: BatchSummary,
+    todo: list[Entry],
+    course: Course,
+    assignment: str,
+    seed: int | None,
+    student: str | None,
+    fingerprint: str,
+    exc: Exception,
+) -> None:
+    """Every submission gets a valid results.json saying it was not graded, and why (an internal
+    error: the next run on a machine that isolates as required grades it)."""
+    why = clean(str(exc), 2000)
+    summary.internal_errors.append(why)
+    max_score = course.assignment(assignment).max_score
+    for entry in todo:
+        who = student or entry.student
+        s = seed_for(course, assignment, who, seed)
+        data = _internal_error_results(
+            entry.name, assignment, clean(who), s, max_score, why, fingerprint
+        )
+        data["output"] = (
+            "Not graded: this grading machine cannot isolate submissions as the course "
+            "requires; course staff have been told. Your work is not lost: it will be regraded."
+        )
+        write_atomic(out_dir / entry.name / "results.json", json.dumps(data, indent=1))
+        summary.rows.append(grades_row(data))
+
+
 def _handle_sigint(handler: Callable) -> Callable[[], None]:
     """Install ``handler`` for SIGINT (in the main thread only); returns what restores it."""
     if threading.current_thread() is not threading.main_thread():
@@ -193,7 +223,14 @@ def grade_batch(
     stop = threading.Event()  # the first Ctrl-C: start no new submission
     abandon = threading.Event()  # the second: keep nothing from the submissions in flight
     closing = ExitStack()  # closes the sandbox (which may be any context manager in tests)
-    sandbox = closing.enter_context(Sandbox(hide=hide, workers=max(1, jobs)))
+    try:
+        sandbox = closing.enter_context(
+            Sandbox(hide=hide, workers=max(1, jobs), require=course.sandbox.require)
+        )
+    except SandboxUnavailable as exc:  # too little isolation here: grade nothing, say so
+        _refuse_all(out_dir, summary, todo, course, assignment, seed, student, fingerprint, exc)
+        _finish(out_dir, summary)
+        return summary
 
     def one(entry: Entry) -> dict | None:
         """results.json data for ``entry``; None when it was not (fully) graded."""

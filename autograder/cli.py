@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import get_args
 
 import click
 
+from autograder.course import Isolation
 from autograder.text import clean
 
 ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces")
@@ -197,6 +199,14 @@ def main() -> None:
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="CSV with columns file,student[,name] mapping file or folder names to student ids.",
 )
+@click.option(
+    "--require-isolation",
+    "require",
+    multiple=True,
+    type=click.Choice(get_args(Isolation)),
+    help="Refuse to grade unless the sandbox gives this layer (repeatable; adds to course.yml's "
+    "sandbox.require). 'allow-list' is pivot_root or landlock.",
+)
 def grade(
     submissions: tuple[Path, ...],
     assignment: str,
@@ -208,6 +218,7 @@ def grade(
     course_path: Path | None,
     roster_path: Path | None,
     force_assignment: bool,
+    require: tuple[str, ...],
 ) -> None:
     """Grade .py / .ipynb submissions (or folders of them) on hidden per-student instances.
 
@@ -224,6 +235,11 @@ def grade(
     course = _course(course_path)
     if assignment not in course.names:
         raise click.BadParameter(f"{assignment!r} is not in course.yml", param_hint="--assignment")
+    if require:
+        wanted = list(dict.fromkeys([*course.sandbox.require, *require]))
+        course = course.model_copy(
+            update={"sandbox": course.sandbox.model_copy(update={"require": wanted})}
+        )
     problems = course_problems(course, assignment)
     if problems:
         where = course_path or "course.yml"

@@ -127,3 +127,26 @@ def test_override_problems_keep_their_place(raw):
         "assignments[1].limits.memory_mb: must be >= 128",
         "assignments[2].tolerance.atol: must be >= 0.0",
     ]
+
+
+def test_the_isolation_course_yml_can_require_is_what_the_sandbox_offers():
+    from typing import get_args
+
+    from autograder.course import Isolation
+    from autograder.sandbox import REQUIREMENTS
+
+    assert set(get_args(Isolation)) == set(REQUIREMENTS)
+
+
+def test_sandbox_require_is_validated_with_its_place(tmp_path):
+    import yaml
+
+    from autograder.course import CourseError, load_course
+    from autograder.paths import course_root
+
+    data = yaml.safe_load((course_root() / "course.yml").read_text())
+    data["sandbox"] = {"require": ["uid", "telepathy"]}
+    path = tmp_path / "course.yml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseError, match=r"sandbox\.require\[1\]: Input should be 'namespaces'"):
+        load_course(path)

@@ -96,3 +96,25 @@ def test_student_code_runs_but_reaches_nothing_outside_its_allow_list(probe):
         assert facts["yaml"] != "ok"  # installed here, but not for student code
     if runtime != "user":  # an ordinary user's other processes count against its limit too
         assert facts["forks"] <= 3  # RLIMIT_NPROC binds (4 processes and threads, itself incl.)
+
+
+def test_a_batch_that_cannot_isolate_as_required_grades_nothing_and_a_rerun_does(tmp_path):
+    from autograder.paths import course_root
+
+    sample = course_root() / "samples" / "composition" / "ada_correct.py"
+    cmd = [sys.executable, "-m", "autograder.cli", "grade", str(sample), "-a", "composition",
+           "--out", str(tmp_path / "out"), "--require-isolation", "allow-list"]  # fmt: skip
+    refused = subprocess.run(
+        [sys.executable, str(CONTAINERLIKE), "oldkernel", "--", *cmd],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 1  # the grader could not run as asked
+    data = json.loads((tmp_path / "out" / "ada_correct" / "results.json").read_text())
+    assert data["score"] == 0 and data["output"].startswith("Not graded")
+    assert "lacks allow-list" in data["extra_data"]["relulab"]["internal_error"]
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=120)  # root: isolates
+    assert rerun.returncode == 0, rerun.stderr
+    data = json.loads((tmp_path / "out" / "ada_correct" / "results.json").read_text())
+    assert data["score"] == 10 and "already graded" not in rerun.stdout
