@@ -138,6 +138,10 @@ def _forward_y_from_z(case: Case) -> tuple:
     return z, activate(z, _activation_of(case, 3)), z @ v
 
 
+def _forward_relu_always(case: Case) -> tuple:
+    return forward(*case.args[:3], "relu")
+
+
 def _forward_activation_on_output(case: Case) -> tuple:
     x, w, v = case.args[:3]
     act = _activation_of(case, 3)
@@ -625,6 +629,16 @@ def _train_ascent(case: Case, value: Any, _after: list) -> bool:
     return bool((np.isfinite(ls[:2]).all() and ls[1] > ls[0]) or ls[-1] > ls[0])
 
 
+def _train_losses_after(case: Case, value: Any, _after: list) -> bool:
+    if not isinstance(value, list | tuple) or len(value) != 3:
+        return False
+    ls = _losses_array(value[2])
+    if ls is None:
+        return False
+    w, v = np.asarray(value[0], dtype=float), np.asarray(value[1], dtype=float)
+    return _losses_after_updates(ls, _loss_of(case, w, v))
+
+
 def _train_initial_weights(case: Case, value: Any, _after: list) -> bool:
     if not isinstance(value, list | tuple) or len(value) != 3:
         return False
@@ -643,8 +657,7 @@ QUESTIONS = {
         mistakes=[
             Mistake(
                 "no activation",
-                "h is the activation applied to z: h = f(z) (for example np.maximum(z, 0) for "
-                "relu), not z itself.",
+                "h is the activation applied to z, h = f(z), not z itself.",
                 answer=_forward_no_activation,
             ),
             Mistake(
@@ -656,6 +669,12 @@ QUESTIONS = {
                 "activation on the output",
                 "the output layer is linear: y = h v, with no activation on y.",
                 answer=_forward_activation_on_output,
+            ),
+            Mistake(
+                "activation ignored",
+                "use the activation the call asks for (relu, sigmoid or tanh; relu when none "
+                "is given): your h is the same for every activation.",
+                answer=_forward_relu_always,
             ),
         ],
     ),
@@ -766,6 +785,12 @@ QUESTIONS = {
                 "gradient ascent",
                 "update against the gradient: w -= lr * dL_dw and v -= lr * dL_dv.",
                 detect=_train_ascent,
+            ),
+            Mistake(
+                "losses after the updates",
+                "record each loss before its update: losses[k] is the loss of the weights that "
+                "update k starts from, so losses[0] is the loss of the initial weights.",
+                detect=_train_losses_after,
             ),
             Mistake(
                 "initial weights returned",

@@ -586,7 +586,18 @@ def _is_reversed_w(case: Case, value, args_after) -> bool:
     return bool(close and not np.allclose(W, right, rtol=1e-6, atol=1e-9))
 
 
+def _collapse_last_bias(case: Case):
+    W, _ = collapse_linear(case.args[0])
+    return W, np.array(case.args[0][-1][1], dtype=float)
+
+
 COLLAPSE_MISTAKES = [
+    Mistake(
+        "last bias only",
+        "every layer's bias reaches the output: b_l is carried through the W of every later "
+        "layer; yours keeps only the last layer's b.",
+        answer=_collapse_last_bias,
+    ),
     Mistake(
         "reversed order",
         "the first layer acts first: W = W_L ... W_2 W_1 (the last layer's W on the left).",

@@ -749,6 +749,17 @@ def _is_kink_sign(case: Case, value, args_after) -> bool:
     return bool(np.allclose(got, wrong, rtol=1e-6, atol=1e-7))
 
 
+def _is_first_weight_zero(case: Case, value, args_after) -> bool:
+    """The unit at knots[0] carries no slope: the curve is the interpolant minus the first
+    segment's line."""
+    xs, got, target, values = _student_curve(case, value)
+    knots = case.args[1]
+    slope0 = (values[1] - values[0]) / (knots[1] - knots[0])
+    if slope0 == 0:
+        return False
+    return bool(np.allclose(got, target - slope0 * (xs - knots[0]), rtol=1e-6, atol=1e-7))
+
+
 def _too_many_units(case: Case, value, args_after) -> bool:
     theta = value[0]
     return isinstance(theta, np.ndarray) and theta.ndim == 2 and theta.shape[0] >= case.args[1].size
@@ -774,6 +785,12 @@ INTERPOLANT_MISTAKES = [
         "your network is off by a constant: choose phi_0 so the output equals f(knots[0]) at "
         "the first knot.",
         detect=_is_offset,
+    ),
+    Mistake(
+        "first slope missing",
+        "the unit kinking at knots[0] must carry the slope of the first segment; yours "
+        "carries 0, so every segment's slope is off by it.",
+        detect=_is_first_weight_zero,
     ),
     Mistake(
         "slopes instead of slope changes",

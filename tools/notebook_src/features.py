@@ -87,8 +87,10 @@ check("add_radius_feature", _check_add_radius_feature)
 # $$L(w, b) = -\frac{1}{N}\sum_n \big[y_n \log p_n + (1 - y_n)\log(1 - p_n)\big].$$
 #
 # Start at $w = 0$, $b = 0$ and take `steps` full-batch gradient steps of size `lr`. Work out the
-# gradient of $L$ with respect to $w$ and $b$ yourself (it is short). Return `w` of shape `(d,)`
-# and `b` as a Python `float`. Compute $\sigma$ without overflow warnings for large $|z|$.
+# gradient of $L$ with respect to $w$ and $b$ yourself (it is short). Each step computes $p$
+# once, from the current $w$ and $b$, and updates $w$ and $b$ together from that same $p$ (the
+# grader follows exactly this trajectory). Return `w` of shape `(d,)` and `b` as a Python
+# `float`. Compute $\sigma$ without overflow warnings for large $|z|$.
 
 
 # %% role=answer functions=fit_logistic_regression
