@@ -176,7 +176,8 @@ def _patterns(
 def _count(patterns: np.ndarray) -> int:
     if patterns.shape[1] == 0:
         return 1
-    return int(np.unique(patterns, axis=0).shape[0])
+    rows = np.ascontiguousarray(np.packbits(patterns, axis=1))
+    return int(np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel()).size)
 
 
 # ---- neuron_surfaces ------------------------------------------------------------------------
