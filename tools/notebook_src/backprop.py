@@ -174,6 +174,18 @@ def _loss_at(x, w, v, t, activation):
 
 def _check_backward():
     x, w, v, t = example(seed=1)
+    # A hidden unit with all-zero weights has z = 0 on every row; relu'(0) = 0, so neither
+    # its incoming nor its outgoing weights get any gradient.
+    w0 = np.array(w, dtype=float)
+    w0[:, 0] = 0.0
+    z, h, y = forward(x, w0, v, "relu")
+    dL_dw, dL_dv = backward(x, w0, v, z, h, mse(y, t)[1], "relu")
+    expect(
+        np.all(np.asarray(dL_dw)[:, 0] == 0),
+        "relu'(0) = 0: a unit whose pre-activation is exactly 0 on every row passes no "
+        "gradient back to its weights",
+    )
+    expect(np.all(np.asarray(dL_dv)[0] == 0), "a unit with h = 0 on every row: its dL_dv is 0")
     gen = np.random.default_rng(10)
     eps = 1e-6
     for name in ACTIVATIONS:
