@@ -482,6 +482,14 @@ def _is_grid(case: Case, value, args_after) -> bool:
     return any(int(value) == m(case) for m in models)
 
 
+def _is_grid_low(case: Case, value, args_after) -> bool:
+    return _is_grid(case, value, args_after) and int(value) < count_linear_pieces(*case.args)
+
+
+def _is_grid_high(case: Case, value, args_after) -> bool:
+    return _is_grid(case, value, args_after) and int(value) > count_linear_pieces(*case.args)
+
+
 def _count_no_merge(case: Case) -> int:
     """Intervals between the points where any unit switches, without merging equal slopes."""
     layers, lo, hi = case.args
@@ -515,9 +523,16 @@ COUNT_MISTAKES = [
     Mistake(
         "grid",
         "counting slope changes on a grid of samples misses pieces narrower than the grid step "
-        "(a deep sawtooth has 2**L of them); find the breakpoints exactly, carrying each "
-        "interval's affine map through the layers.",
-        detect=_is_grid,
+        "(a deep sawtooth has 2**L of them), so your count is too low; find the breakpoints "
+        "exactly, carrying each interval's affine map through the layers.",
+        detect=_is_grid_low,
+    ),
+    Mistake(
+        "grid, too many",
+        "counting slope changes on a grid of samples sees one breakpoint as two changes (the "
+        "cell that holds it has a slope of its own), so your count is too high; find the "
+        "breakpoints exactly, carrying each interval's affine map through the layers.",
+        detect=_is_grid_high,
     ),
     Mistake(
         "breakpoints",
