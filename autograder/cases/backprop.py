@@ -28,7 +28,7 @@ from autograder.cases.base import (
     profiled,
 )
 from autograder.compare import Verdict, compare, describe
-from autograder.plots import gradient_error_plot
+from autograder.plots import gradient_error_plot, loss_curve_plot
 from reference.backprop import (
     activate,
     activation_derivative,
@@ -677,6 +677,7 @@ QUESTIONS = {
                 answer=_forward_relu_always,
             ),
         ],
+        plot=gradient_error_plot(["z", "h", "y"]),
     ),
     "mse": QuestionCases(
         function="mse",
@@ -712,6 +713,7 @@ QUESTIONS = {
                 answer=lambda case: (mse(*case.args)[0], -mse(*case.args)[1]),
             ),
         ],
+        plot=gradient_error_plot(["L", "dL_dy"]),
     ),
     "backward": QuestionCases(
         function="backward",
@@ -798,5 +800,6 @@ QUESTIONS = {
                 detect=_train_initial_weights,
             ),
         ],
+        plot=loss_curve_plot(),
     ),
 }

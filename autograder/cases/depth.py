@@ -13,8 +13,15 @@ import numpy as np
 
 from autograder.cases.base import Case, Mistake, QuestionCases, Verdict, profiled
 from autograder.compare import describe
-from autograder.plots import curve_plot
-from reference.depth import collapse_linear, count_linear_pieces, mlp, sawtooth, sawtooth_layers
+from autograder.plots import curve_plot, gradient_error_plot
+from reference.depth import (
+    collapse_linear,
+    count_linear_pieces,
+    linear_piece_edges,
+    mlp,
+    sawtooth,
+    sawtooth_layers,
+)
 from reference.shallow import shallow_to_layers
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
@@ -633,6 +640,27 @@ COLLAPSE_MISTAKES = [
 ]
 
 
+def _plot_pieces(case: Case, value, expected):
+    """The network on [lo, hi] with its breakpoints; both counts in the title."""
+    from matplotlib.figure import Figure
+
+    layers, lo, hi = case.args
+    x = np.linspace(lo, hi, 2001)
+    fig = Figure(figsize=(6.4, 3.6))
+    ax = fig.add_subplot()
+    ax.plot(x, mlp(x[:, None], layers)[:, 0], color="0.2", lw=1.5)
+    edges = linear_piece_edges(layers, lo, hi)
+    for e in edges[1:-1] if edges.size <= 200 else []:
+        ax.axvline(e, color="tab:blue", lw=0.6, ls=":")
+    ax.set_xlabel("x")
+    ax.set_title(
+        f"{case.name}: {expected} pieces, your answer {value!r:.20}\n"
+        "(dotted: where the slope really changes)",
+        fontsize=9,
+    )
+    return fig
+
+
 QUESTIONS = {
     "mlp": QuestionCases(
         function="mlp",
@@ -661,11 +689,13 @@ QUESTIONS = {
         generate=_count_cases,
         reference=count_linear_pieces,
         mistakes=COUNT_MISTAKES,
+        plot=_plot_pieces,
     ),
     "collapse_linear": QuestionCases(
         function="collapse_linear",
         generate=_collapse_cases,
         reference=collapse_linear,
         mistakes=COLLAPSE_MISTAKES,
+        plot=gradient_error_plot(["W", "b"]),
     ),
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases.base import Case, Mistake, QuestionCases
-from autograder.plots import decision_boundary_plot
+from autograder.plots import decision_boundary_plot, gradient_error_plot
 from reference.features import add_radius_feature, fit_logistic_regression, predict, sigmoid
 
 # ---- data -----------------------------------------------------------------------------------
@@ -256,6 +256,7 @@ QUESTIONS = {
                 answer=_radius_sum_squared,
             ),
         ],
+        plot=gradient_error_plot(["X with its radius feature"]),
     ),
     "fit_logistic_regression": QuestionCases(
         function="fit_logistic_regression",
@@ -304,5 +305,6 @@ QUESTIONS = {
                 answer=_predict_probabilities,
             ),
         ],
+        plot=gradient_error_plot(["predictions"]),
     ),
 }

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from autograder.cases.base import Case, Mistake, QuestionCases, profiled
-from autograder.plots import region_map_plot
+from autograder.plots import gradient_error_plot, region_map_plot
 from reference.surfaces import (
     activation_patterns,
     count_regions_grid,
@@ -365,6 +365,7 @@ QUESTIONS = {
                 answer=_surfaces_with_output,
             ),
         ],
+        plot=gradient_error_plot([f"hidden layer {k}" for k in range(1, 9)]),
     ),
     "activation_patterns": QuestionCases(
         function="activation_patterns",
