@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases.base import Case, Mistake, QuestionCases, profiled
-from autograder.plots import curve_plot, gradient_error_plot
+from autograder.plots import curve_plot
 from reference.composition import compose, composition_to_deep, deep_net
 from reference.shallow import relu, shallow_net
 
@@ -223,7 +223,6 @@ QUESTIONS = {
         generate=_to_deep_cases,
         reference=composition_to_deep,
         mistakes=TO_DEEP_MISTAKES,
-        plot=gradient_error_plot(["theta", "psi", "phi"]),
     ),
     "deep_net": QuestionCases(
         function="deep_net",
