@@ -250,21 +250,8 @@ def question_rng(seed: int, question: str) -> np.random.Generator:
 
 
 def _best_mistake(qc: QuestionCases, results: list[CaseResult]) -> Mistake | None:
-    """The known mistake that explains most of the wrong answers (at least half of them)."""
-    wrong = [r for r in results if r.status == "ok" and r.fraction < 1.0]
-    if not wrong:
-        return None
-    tally: dict[str, list] = {}
-    for r in wrong:
-        r.mistake = qc.matching_mistake(r.case, r.value, r.args_after)
-        if r.mistake is not None:
-            tally.setdefault(r.mistake.name, []).append(r.mistake)
-    if not tally:
-        return None
-    name, hits = max(tally.items(), key=lambda kv: len(kv[1]))
-    if 2 * len(hits) < len(wrong):
-        return None
-    return hits[0]
+    """The known mistake that explains the pattern of right and wrong answers (see diagnose)."""
+    return qc.diagnose(results)
 
 
 def _judge(qc: QuestionCases, case: Case, value: Any, expected: Any, args_after: list) -> Verdict:
@@ -481,6 +468,11 @@ def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[Ques
         if best is not None:
             qr.hint, qr.mistake = best.explanation, best.name
         out.append(qr)
+    failing = {f for qr in out if not qr.passed for f in qr.functions}
+    for qr, (_name, qc, _cases, _expected) in zip(out, p.questions, strict=True):
+        blame = qc.blame(failing) if not qr.passed else None
+        if blame:
+            qr.hint = blame
     return out
 
 

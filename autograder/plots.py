@@ -193,6 +193,10 @@ def gradient_error_plot(names: list[str] | None = None) -> Callable:
         axes = fig.subplots(1, len(wants), squeeze=False)[0]
         for i, (ax, want) in enumerate(zip(axes, wants, strict=True)):
             got = gots[i] if i < len(gots) else None
+            if isinstance(got, int | float | np.integer | np.floating) and not isinstance(
+                got, bool | np.bool_
+            ):
+                got = np.asarray(got, dtype=float)  # a scalar answer (a loss) is a 0-d array
             label = labels[i] if i < len(labels) else f"item {i}"
             ok = isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype.kind in "iuf"
             if not ok:
@@ -434,3 +438,31 @@ def region_map_plot(
     if grid is None:
         raise ValueError("region_map_plot needs points_arg (patterns) or grid (region counts)")
     return grid_plot
+
+
+def loss_curve_plot(losses_item: int = 2) -> Callable:
+    """The student's recorded losses over a reference run's (log scale), for training answers.
+
+    ``losses_item`` is the index of the losses in the (returned and expected) tuples.
+    """
+
+    def plot(case: Any, value: Any, expected: Any) -> Any:
+        from matplotlib.figure import Figure
+
+        want = np.asarray(expected[losses_item], dtype=float)
+        fig = Figure(figsize=(6.4, 3.6))
+        ax = fig.add_subplot()
+        ax.plot(np.arange(want.size), want, color="0.2", lw=2, label="a reference run")
+        try:
+            got = np.asarray(value[losses_item], dtype=float).ravel()
+            ax.plot(np.arange(got.size), got, color="tab:red", ls="--", label="your losses")
+        except Exception:  # not a sequence of numbers: show the reference run only
+            pass
+        ax.set_yscale("log")
+        ax.set_xlabel("step k (losses[k] is the loss before update k)")
+        ax.set_ylabel("loss")
+        ax.legend(loc="best", fontsize=8)
+        ax.set_title(case.name, fontsize=9)
+        return fig
+
+    return plot

@@ -18,9 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from autograder.cases.base import ArgRef, Case, Lambda, Mistake, QuestionCases, materialize
+from autograder.cases.base import (
+    ArgRef,
+    Case,
+    Lambda,
+    Mistake,
+    QuestionCases,
+    materialize,
+    profiled,
+)
 from autograder.compare import Verdict, compare, describe
-from autograder.plots import gradient_error_plot
+from autograder.plots import gradient_error_plot, loss_curve_plot
 from reference.backprop import (
     activate,
     activation_derivative,
@@ -89,17 +97,21 @@ def _forward_cases(rng: np.random.Generator) -> list[Case]:
     x, w, v = _public_net()
     cases = [Case("public: 3 rows, 2 inputs, 3 hidden units, relu", (x, w, v, "relu"), public=True)]
     for n, n_in, n_hidden, n_out, act in SIZES:
-        x, w, v = _random_net(rng, n, n_in, n_hidden, n_out)
-        cases.append(
-            Case(
-                f"random N={n}, n_in={n_in}, n_hidden={n_hidden}, n_out={n_out}, {act}",
-                (x, w, v),
-                {"activation": act},
-            )
-        )
-    x, w = _zero_preactivation_net(rng, 6, 3, 4)
-    v = rng.integers(-2, 3, (4, 2)).astype(float)
-    cases.append(Case("edge: pre-activations exactly 0, default activation", (x, w, v), weight=2.0))
+        name = f"random N={n}, n_in={n_in}, n_hidden={n_hidden}, n_out={n_out}, {act}"
+
+        def draw(r: np.random.Generator, size=(n, n_in, n_hidden, n_out)) -> tuple:
+            return _random_net(r, *size)
+
+        mistakes = lambda: QUESTIONS["forward"].mistakes  # noqa: E731
+        cases.append(profiled(rng, name, draw, forward, mistakes, kwargs={"activation": act}))
+
+    def zero(r: np.random.Generator) -> tuple:
+        x, w = _zero_preactivation_net(r, 6, 3, 4)
+        return x, w, r.integers(-2, 3, (4, 2)).astype(float)
+
+    name = "edge: pre-activations exactly 0, default activation"
+    mistakes = lambda: QUESTIONS["forward"].mistakes  # noqa: E731
+    cases.append(profiled(rng, name, zero, forward, mistakes, weight=2.0))
     x = np.array([[30.0, -1.0], [-30.0, 2.0], [0.0, 0.0]])
     w = np.array([[1.0, 0.0, 0.5], [0.0, 0.0, -1.0]])
     v = np.array([[1.0, -1.0], [2.0, 0.5], [0.5, 1.0]])
@@ -124,6 +136,10 @@ def _forward_y_from_z(case: Case) -> tuple:
     x, w, v = case.args[:3]
     z = x @ w
     return z, activate(z, _activation_of(case, 3)), z @ v
+
+
+def _forward_relu_always(case: Case) -> tuple:
+    return forward(*case.args[:3], "relu")
 
 
 def _forward_activation_on_output(case: Case) -> tuple:
@@ -197,33 +213,30 @@ def _backward_cases(rng: np.random.Generator) -> list[Case]:
         _backward_case("public: the 3-row net of forward, relu", x, w, v, t, "relu", public=True)
     ]
     for n, n_in, n_hidden, n_out, act in SIZES:
-        x, w, v = _random_net(rng, n, n_in, n_hidden, n_out)
-        t = rng.normal(0.0, 1.0, (n, n_out)).round(3)
-        cases.append(
-            _backward_case(
-                f"random N={n}, n_in={n_in}, n_hidden={n_hidden}, n_out={n_out}, {act}",
-                x,
-                w,
-                v,
-                t,
-                act,
-            )
-        )
+        name = f"random N={n}, n_in={n_in}, n_hidden={n_hidden}, n_out={n_out}, {act}"
+
+        def draw(r: np.random.Generator, size=(n, n_in, n_hidden, n_out), act=act) -> tuple:
+            x, w, v = _random_net(r, *size)
+            t = r.normal(0.0, 1.0, (size[0], size[3])).round(3)
+            return _backward_case("", x, w, v, t, act).args
+
+        mistakes = lambda: QUESTIONS["backward"].mistakes  # noqa: E731
+        spare = ("relu'(0) = 1",) if act == "relu" else ()
+        kwargs = {"activation": act}
+        cases.append(profiled(rng, name, draw, backward, mistakes, spare=spare, kwargs=kwargs))
     for n, n_in, n_hidden, n_out in [(5, 2, 3, 1), (8, 3, 5, 2)]:
-        x, w = _zero_preactivation_net(rng, n, n_in, n_hidden)
-        v = rng.integers(1, 3, (n_hidden, n_out)) * rng.choice([-1.0, 1.0], (n_hidden, n_out))
-        t = rng.integers(-3, 4, (n, n_out)) + 0.5
-        cases.append(
-            _backward_case(
-                f"edge: relu with pre-activations exactly 0, N={n}, n_hidden={n_hidden}",
-                x,
-                w,
-                v,
-                t,
-                "relu",
-                weight=2.0,
-            )
-        )
+        name = f"edge: relu with pre-activations exactly 0, N={n}, n_hidden={n_hidden}"
+
+        def draw(r: np.random.Generator, size=(n, n_in, n_hidden, n_out)) -> tuple:
+            n, n_in, n_hidden, n_out = size
+            x, w = _zero_preactivation_net(r, n, n_in, n_hidden)
+            v = r.integers(1, 3, (n_hidden, n_out)) * r.choice([-1.0, 1.0], (n_hidden, n_out))
+            t = r.integers(-3, 4, (n, n_out)) + 0.5
+            return _backward_case("", x, w, v, t, "relu").args
+
+        mistakes = lambda: QUESTIONS["backward"].mistakes  # noqa: E731
+        kwargs = {"activation": "relu"}
+        cases.append(profiled(rng, name, draw, backward, mistakes, kwargs=kwargs, weight=2.0))
     x, w, v = _public_net()
     t = np.array([[1.0], [0.0], [2.0]])
     for act in ("sigmoid", "tanh"):
@@ -258,6 +271,11 @@ def _derivative_at_h(case: Case):
 
 def _no_derivative(case: Case):
     return _backward_with(case, lambda z, h, a: np.ones_like(z))
+
+
+def _dv_from_z(case: Case):
+    x, w, v, z, h, dL_dy = case.args
+    return backward(*case.args, **case.kwargs)[0], z.T @ dL_dy
 
 
 # ---- numerical_gradient ---------------------------------------------------------------------
@@ -511,8 +529,29 @@ def _judge_train(
             "the loss of the returned (w, v) on (x, t) is not below losses[0]: return the "
             "weights after the last update"
         )
+    if _losses_after_updates(ls, final):
+        text = (
+            "train's last recorded loss is the loss of the weights it returned: losses[k] must "
+            "be the loss BEFORE update k (the loss of the weights that update k starts from), "
+            "so the returned weights, one update later, have a lower loss than losses[-1]"
+        )
+        return Verdict(0.0, text, text)
     problem = _train_consistency(case, w.astype(float), v.astype(float), ls, final)
     return Verdict.fail(problem) if problem else Verdict.ok()
+
+
+def _losses_after_updates(ls: np.ndarray, final: float) -> bool:
+    """losses[-1] is the loss of the returned weights although the losses were still moving.
+
+    Recording each loss before its update, losses[-1] is the loss one update before the
+    returned weights; it equals their loss (to rounding) only if training had stopped moving.
+    """
+    if ls.size < 2:
+        return False
+    moving = abs(float(ls[-1] - ls[-2]))
+    return abs(final - float(ls[-1])) <= 1e-12 * max(abs(final), 1e-300) and moving > 1e-9 * abs(
+        final
+    )
 
 
 # Measured on honest runs of these cases (40 grading seeds x 4 cases x 3 init seeds, He,
@@ -590,6 +629,16 @@ def _train_ascent(case: Case, value: Any, _after: list) -> bool:
     return bool((np.isfinite(ls[:2]).all() and ls[1] > ls[0]) or ls[-1] > ls[0])
 
 
+def _train_losses_after(case: Case, value: Any, _after: list) -> bool:
+    if not isinstance(value, list | tuple) or len(value) != 3:
+        return False
+    ls = _losses_array(value[2])
+    if ls is None:
+        return False
+    w, v = np.asarray(value[0], dtype=float), np.asarray(value[1], dtype=float)
+    return _losses_after_updates(ls, _loss_of(case, w, v))
+
+
 def _train_initial_weights(case: Case, value: Any, _after: list) -> bool:
     if not isinstance(value, list | tuple) or len(value) != 3:
         return False
@@ -608,8 +657,7 @@ QUESTIONS = {
         mistakes=[
             Mistake(
                 "no activation",
-                "h is the activation applied to z: h = f(z) (for example np.maximum(z, 0) for "
-                "relu), not z itself.",
+                "h is the activation applied to z, h = f(z), not z itself.",
                 answer=_forward_no_activation,
             ),
             Mistake(
@@ -622,7 +670,14 @@ QUESTIONS = {
                 "the output layer is linear: y = h v, with no activation on y.",
                 answer=_forward_activation_on_output,
             ),
+            Mistake(
+                "activation ignored",
+                "use the activation the call asks for (relu, sigmoid or tanh; relu when none "
+                "is given): your h is the same for every activation.",
+                answer=_forward_relu_always,
+            ),
         ],
+        plot=gradient_error_plot(["z", "h", "y"]),
     ),
     "mse": QuestionCases(
         function="mse",
@@ -658,6 +713,7 @@ QUESTIONS = {
                 answer=lambda case: (mse(*case.args)[0], -mse(*case.args)[1]),
             ),
         ],
+        plot=gradient_error_plot(["L", "dL_dy"]),
     ),
     "backward": QuestionCases(
         function="backward",
@@ -684,6 +740,12 @@ QUESTIONS = {
                 "no f'(z)",
                 "going back through h = f(z) multiplies by the derivative: dL_dz = dL_dh * f'(z).",
                 answer=_no_derivative,
+            ),
+            Mistake(
+                "dL_dv from z",
+                "y = h v, so dL_dv multiplies dL_dy by the layer's output h = f(z), not by its "
+                "pre-activation z.",
+                answer=_dv_from_z,
             ),
         ],
         plot=gradient_error_plot(["dL_dw", "dL_dv"]),
@@ -719,6 +781,7 @@ QUESTIONS = {
         generate=_train_cases,
         reference=train,
         judge=_judge_train,
+        calls=("forward", "mse", "backward"),
         mistakes=[
             Mistake(
                 "gradient ascent",
@@ -726,10 +789,17 @@ QUESTIONS = {
                 detect=_train_ascent,
             ),
             Mistake(
+                "losses after the updates",
+                "record each loss before its update: losses[k] is the loss of the weights that "
+                "update k starts from, so losses[0] is the loss of the initial weights.",
+                detect=_train_losses_after,
+            ),
+            Mistake(
                 "initial weights returned",
                 "return the weights after the last update, not the initial ones.",
                 detect=_train_initial_weights,
             ),
         ],
+        plot=loss_curve_plot(),
     ),
 }

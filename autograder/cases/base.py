@@ -10,6 +10,7 @@ answers to recognise.
 from __future__ import annotations
 
 import copy
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "QuestionCases",
     "Verdict",
     "materialize",
+    "profiled",
 ]
 
 
@@ -88,6 +90,7 @@ class QuestionCases:
     plot: Callable[[Case, Any, Any], Any] | None = None
     rtol: float = 1e-6
     atol: float = 1e-9
+    calls: tuple[str, ...] = ()  # student functions this one calls, as the API says
 
     def expected(self, case: Case) -> Any:
         """The reference answer, computed on copies so the case stays pristine."""
@@ -99,6 +102,61 @@ class QuestionCases:
         if self.judge is not None:
             return self.judge(case, value, expected, self, args_after)
         return compare(value, expected, self.function, rtol=self.rtol, atol=self.atol)
+
+    def diagnose(self, results: Sequence[Any]) -> Mistake | None:
+        """The known mistake that best explains the pattern of right and wrong cases.
+
+        ``results`` have ``case``, ``value``, ``args_after``, ``status`` and ``fraction`` (the
+        grader's per-case results). A mistake explains a wrong case when its answer matches the
+        student's; it is contradicted by a right case on which its answer is wrong (the student
+        cannot have made it). The mistake explaining most wrong cases, at least half of them,
+        with no contradiction, wins; ties go to the one listed first.
+        """
+        ok = [r for r in results if r.status == "ok"]
+        wrong = [r for r in ok if r.fraction < 1.0]
+        if not wrong:
+            return None
+        right = [r for r in ok if r.fraction >= 1.0 and not r.case.public]
+        best, best_hits = None, 0
+        for mistake in self.mistakes:
+            hits = sum(1 for r in wrong if self._explains(mistake, r.case, r.value, r.args_after))
+            if 2 * hits < len(wrong) or hits <= best_hits:
+                continue
+            if mistake.answer is not None and any(
+                self._explains(mistake, r.case, r.value, r.args_after, None) is False for r in right
+            ):
+                continue
+            best, best_hits = mistake, hits
+        for r in wrong:
+            r.mistake = (
+                best if best and self._explains(best, r.case, r.value, r.args_after) else None
+            )
+        return best
+
+    def _explains(
+        self, mistake: Mistake, case: Case, value: Any, args_after: list, na: Any = False
+    ) -> Any:
+        """Whether the mistake gives the student's answer; ``na`` if it does not apply here."""
+        try:
+            if mistake.detect is not None:
+                return bool(mistake.detect(case, value, args_after))
+            if mistake.answer is None:
+                return na
+            with np.errstate(all="ignore"):
+                wrong = mistake.answer(case)
+        except Exception:  # a mistake model that does not apply to this case explains nothing
+            return na
+        return compare(value, wrong, self.function, rtol=self.rtol, atol=self.atol).passed
+
+    def blame(self, failing: set[str]) -> str | None:
+        """'fix Y first' when a student function this one calls is failing too."""
+        for callee in self.calls:
+            if callee in failing:
+                return (
+                    f"your {self.function} is off because the function it calls ({callee}) is "
+                    f"off: fix {callee} first."
+                )
+        return None
 
     def matching_mistake(self, case: Case, value: Any, args_after: list) -> Mistake | None:
         """The first known mistake that explains ``value`` on this case, if any."""
@@ -141,3 +199,82 @@ def materialize(args: tuple, kwargs: dict | None = None) -> tuple[list, dict]:
     built = list(args)
     built = [_build(v, built) for v in built]
     return built, {k: _build(v, built) for k, v in (kwargs or {}).items()}
+
+
+def _wrong_mistakes(case: Case, mistakes: Sequence[Mistake], reference: Callable[..., Any]) -> set:
+    """Names of the mistakes (with an ``answer``) whose answer differs from the reference's."""
+    args, kwargs = materialize(copy.deepcopy(case.args), copy.deepcopy(case.kwargs))
+    want = reference(*args, **kwargs)
+    wrong = set()
+    for m in mistakes:
+        if m.answer is None:
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                got = m.answer(case)
+            if not compare(got, want, "f").passed:
+                wrong.add(m.name)
+        except Exception:  # a model that cannot answer this instance is wrong on it
+            wrong.add(m.name)
+    return wrong
+
+
+_SPARES: dict[tuple, tuple[str, ...]] = {}
+
+
+def _usual_spares(name, draw, reference, mistakes, kwargs) -> tuple[str, ...]:
+    key = (getattr(reference, "__qualname__", repr(reference)), name, repr(kwargs))
+    if key not in _SPARES:
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        counts = {m.name: 0 for m in mistakes if m.answer is not None}
+        n = 24
+        for _ in range(n):
+            case = Case(name, tuple(draw(rng)), dict(kwargs or {}))
+            for wrong in _wrong_mistakes(case, mistakes, reference):
+                counts[wrong] += 1
+        _SPARES[key] = tuple(m for m, c in counts.items() if 2 * c < n)
+    return _SPARES[key]
+
+
+def profiled(
+    rng: np.random.Generator,
+    name: str,
+    draw: Callable[[np.random.Generator], tuple],
+    reference: Callable[..., Any],
+    mistakes: Sequence[Mistake] | Callable[[], Sequence[Mistake]],
+    *,
+    spare: Sequence[str] | None = None,
+    kwargs: dict | None = None,
+    weight: float = 1.0,
+    tries: int = 400,
+) -> Case:
+    """One random instance of a kind whose profile is fixed: the same for every student.
+
+    ``draw(rng)`` returns the instance's args. Instances are drawn until every known mistake
+    (with an ``answer``) is wrong on it, except those named in ``spare``, which must be right
+    on it: so a known mistake loses this case for every student or for none, and the numbers
+    inside the kind are all that differ between students. ``name`` names the kind, not its
+    values (it is shown in feedback). ``mistakes`` may be a function returning them (when the
+    question's table is defined after its generator); ``kwargs`` are fixed for the kind.
+
+    Without ``spare``, the kind's profile is what most instances of the kind show: the
+    mistakes wrong on fewer than half of 24 draws from a stream fixed by the kind's name (the
+    same for every student) are spared.
+    """
+    if callable(mistakes):
+        mistakes = mistakes()
+    if spare is None:
+        spare = _usual_spares(name, draw, reference, mistakes, kwargs)
+    must = {m.name for m in mistakes if m.answer is not None} - set(spare)
+    seen: dict[frozenset, int] = {}
+    for _ in range(tries):
+        case = Case(name, tuple(draw(rng)), dict(kwargs or {}), weight=weight)
+        wrong = frozenset(_wrong_mistakes(case, mistakes, reference))
+        if wrong == must:
+            return case
+        seen[wrong] = seen.get(wrong, 0) + 1
+    common = max(seen, key=seen.__getitem__)
+    raise RuntimeError(
+        f"no instance of kind {name!r} with the profile wanted in {tries} draws; most often "
+        f"missing {sorted(must - common)}, extra {sorted(common - must)}"
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases.base import Case, Mistake, QuestionCases
+from autograder.cases.base import Case, Mistake, QuestionCases, profiled
 from autograder.plots import curve_plot
 from reference.composition import compose, composition_to_deep, deep_net
 from reference.shallow import relu, shallow_net
@@ -52,12 +52,18 @@ def _compose_cases(rng: np.random.Generator) -> list[Case]:
     cases = [
         Case("public: the two 3-unit nets", (np.linspace(-1, 1, 401), t1, p1, t2, p2), public=True)
     ]
+
+    def nets(d1: int, d2: int):
+        def draw(r: np.random.Generator) -> tuple:
+            theta1, phi1 = _net(r, d1)
+            theta2, phi2 = _net(r, d2)
+            return _xs(r, theta1), theta1, phi1, theta2, phi2
+
+        return draw
+
     for d1, d2 in [(1, 1), (3, 3), (5, 2), (2, 6), (8, 8)]:
-        theta1, phi1 = _net(rng, d1)
-        theta2, phi2 = _net(rng, d2)
-        cases.append(
-            Case(f"random nets D1={d1}, D2={d2}", (_xs(rng, theta1), theta1, phi1, theta2, phi2))
-        )
+        name = f"random nets D1={d1}, D2={d2}"
+        cases.append(profiled(rng, name, nets(d1, d2), compose, COMPOSE_MISTAKES))
     t1, p1, t2, p2 = _edge_nets()
     cases.append(
         Case(
@@ -71,10 +77,13 @@ def _compose_cases(rng: np.random.Generator) -> list[Case]:
 def _to_deep_cases(rng: np.random.Generator) -> list[Case]:
     t1, p1, t2, p2 = _public_nets()
     cases = [Case("public: the two 3-unit nets", (t1, p1, t2, p2), public=True)]
+
+    def nets(d1: int, d2: int):
+        return lambda r: (*_net(r, d1), *_net(r, d2))
+
     for d1, d2 in [(1, 1), (3, 4), (6, 2), (5, 5)]:
-        theta1, phi1 = _net(rng, d1)
-        theta2, phi2 = _net(rng, d2)
-        cases.append(Case(f"random nets D1={d1}, D2={d2}", (theta1, phi1, theta2, phi2)))
+        name = f"random nets D1={d1}, D2={d2}"
+        cases.append(profiled(rng, name, nets(d1, d2), composition_to_deep, TO_DEEP_MISTAKES))
     cases.append(Case("edge: zero slope, zero weights, shared kink", _edge_nets()))
     return cases
 
@@ -89,11 +98,19 @@ def _deep_cases(rng: np.random.Generator) -> list[Case]:
             public=True,
         )
     ]
+
+    def net(d1: int, d2: int):
+        def draw(r: np.random.Generator) -> tuple:
+            theta = r.normal(0, 1, (d1, 2)).round(3)
+            psi = r.normal(0, 1, (d2, d1 + 1)).round(3)
+            phi = r.normal(0, 1, d2 + 1).round(3)
+            return _xs(r, theta), theta, psi, phi
+
+        return draw
+
     for d1, d2 in [(1, 2), (3, 3), (4, 6), (7, 3)]:
-        theta = rng.normal(0, 1, (d1, 2)).round(3)
-        psi = rng.normal(0, 1, (d2, d1 + 1)).round(3)
-        phi = rng.normal(0, 1, d2 + 1).round(3)
-        cases.append(Case(f"random deep net D1={d1}, D2={d2}", (_xs(rng, theta), theta, psi, phi)))
+        name = f"random deep net D1={d1}, D2={d2}"
+        cases.append(profiled(rng, name, net(d1, d2), deep_net, DEEP_MISTAKES))
     # Second-layer pre-activation exactly 0 at x = 0: psi_10 + psi_11 * relu(1) = 0.
     theta = np.array([[1.0, 1.0], [0.0, 0.0]])
     psi = np.array([[-1.0, 1.0, 0.0], [0.5, 0.0, -1.0]])
@@ -141,56 +158,77 @@ def _deep_relu_on_output(case: Case):
     return relu(deep_net(*case.args))
 
 
+def _psi_columns_swapped(case: Case):
+    """theta'_i0 and theta'_i1 swapped: psi_i0 = theta'_i1 + theta'_i0 phi_0, psi_ij = theta'_i0 phi_j."""
+    theta1, phi1, theta2, phi2 = case.args
+    return composition_to_deep(theta1, phi1, theta2[:, ::-1], phi2)
+
+
+COMPOSE_MISTAKES = [
+    Mistake(
+        "wrong order",
+        "you applied network 2 first: compose feeds x to network 1 "
+        "(theta1, phi1) and its output y to network 2 (theta2, phi2).",
+        answer=_compose_wrong_order,
+    ),
+]
+
+TO_DEEP_MISTAKES = [
+    Mistake(
+        "psi without phi_0",
+        "psi's bias column must include phi_0 of network 1: "
+        "psi[i, 0] = theta'_i0 + theta'_i1 * phi_0.",
+        answer=_psi_without_phi0,
+    ),
+    Mistake(
+        "psi shifted",
+        "psi[i, j] for j >= 1 multiplies theta'_i1 by phi_j, the weight "
+        "of hidden unit j; your columns use the phi of the unit before.",
+        answer=_psi_shifted,
+    ),
+    Mistake(
+        "theta' columns swapped",
+        "row i of theta2 is [theta'_i0 (bias), theta'_i1 (slope)]: the slope theta'_i1 "
+        "multiplies network 1's output, so it scales phi_0 in psi's bias column and every "
+        "phi_j in the other columns; you used theta'_i0 there.",
+        answer=_psi_columns_swapped,
+    ),
+]
+
+DEEP_MISTAKES = [
+    Mistake(
+        "no relu on layer 2",
+        "the second hidden layer needs its ReLU too: it applies relu to psi's affine map "
+        "of h, as the first layer does to theta's map of x.",
+        answer=_deep_no_second_relu,
+    ),
+    Mistake(
+        "relu on the output",
+        "the output layer is linear: y = phi_0 + phi[1:] . h', with no ReLU on y.",
+        answer=_deep_relu_on_output,
+    ),
+]
+
+
 QUESTIONS = {
     "compose": QuestionCases(
         function="compose",
         generate=_compose_cases,
         reference=compose,
-        mistakes=[
-            Mistake(
-                "wrong order",
-                "you applied network 2 first: compose feeds x to network 1 "
-                "(theta1, phi1) and its output y to network 2 (theta2, phi2).",
-                answer=_compose_wrong_order,
-            ),
-        ],
+        mistakes=COMPOSE_MISTAKES,
         plot=curve_plot(x_arg=0),
     ),
     "composition_to_deep": QuestionCases(
         function="composition_to_deep",
         generate=_to_deep_cases,
         reference=composition_to_deep,
-        mistakes=[
-            Mistake(
-                "psi without phi_0",
-                "psi's bias column must include phi_0 of network 1: "
-                "psi[i, 0] = theta'_i0 + theta'_i1 * phi_0.",
-                answer=_psi_without_phi0,
-            ),
-            Mistake(
-                "psi shifted",
-                "psi[i, j] for j >= 1 multiplies theta'_i1 by phi_j, the weight "
-                "of hidden unit j; your columns use the phi of the unit before.",
-                answer=_psi_shifted,
-            ),
-        ],
+        mistakes=TO_DEEP_MISTAKES,
     ),
     "deep_net": QuestionCases(
         function="deep_net",
         generate=_deep_cases,
         reference=deep_net,
-        mistakes=[
-            Mistake(
-                "no relu on layer 2",
-                "the second hidden layer needs its ReLU too: h' = relu(psi[:, 0] + psi[:, 1:] h).",
-                answer=_deep_no_second_relu,
-            ),
-            Mistake(
-                "relu on the output",
-                "the output layer is linear: y = phi_0 + phi[1:] . h', with no ReLU on y.",
-                answer=_deep_relu_on_output,
-            ),
-        ],
+        mistakes=DEEP_MISTAKES,
         plot=curve_plot(x_arg=0),
     ),
 }

@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases.base import Case, Mistake, QuestionCases, Verdict
+from autograder.cases.base import Case, Mistake, QuestionCases, Verdict, profiled
 from autograder.compare import describe
-from autograder.plots import curve_plot
-from reference.depth import collapse_linear, count_linear_pieces, mlp, sawtooth, sawtooth_layers
+from autograder.plots import curve_plot, gradient_error_plot
+from reference.depth import (
+    collapse_linear,
+    count_linear_pieces,
+    linear_piece_edges,
+    mlp,
+    sawtooth,
+    sawtooth_layers,
+)
 from reference.shallow import shallow_to_layers
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
@@ -60,12 +67,16 @@ def _mlp_cases(rng: np.random.Generator) -> list[Case]:
             public=True,
         )
     ]
+
+    def net(widths: list[int], n: int = 30):
+        return lambda r: (r.uniform(-2.0, 2.0, (n, widths[0])), _random_layers(r, widths))
+
     for widths in ([1, 4, 1], [2, 5, 3, 1], [3, 6, 6, 4, 2], [2, 3], [1, 2, 2, 2, 2, 2, 1]):
-        layers = _random_layers(rng, widths)
-        x = rng.uniform(-2.0, 2.0, (30, widths[0]))
-        cases.append(Case(f"random net {'-'.join(map(str, widths))}", (x, layers)))
-    layers = _random_layers(rng, [3, 3, 3, 3])
-    cases.append(Case("random square net 3-3-3-3", (rng.uniform(-2.0, 2.0, (25, 3)), layers)))
+        name = f"random net {'-'.join(map(str, widths))}"
+        spare = ("no hidden relu", "bias after relu") if len(widths) == 2 else ()
+        cases.append(profiled(rng, name, net(widths), mlp, MLP_MISTAKES, spare=spare))
+    name = "random square net 3-3-3-3"
+    cases.append(profiled(rng, name, net([3, 3, 3, 3], 25), mlp, MLP_MISTAKES))
     # Integer weights: several pre-activations are exactly 0 at the integer inputs.
     layers = [
         (np.array([[1.0, -1.0], [2.0, 1.0], [0.0, 0.0]]), np.array([0.0, -1.0, 0.0])),
@@ -148,12 +159,9 @@ def _sawtooth_cases(rng: np.random.Generator) -> list[Case]:
             public=True,
         )
     ]
-    depth = int(rng.integers(1, 4))
-    cases.append(Case(f"random x in [-2, 2], depth {depth}", (rng.uniform(-2.0, 2.0, 50), depth)))
-    depth = int(rng.integers(4, 7))
-    cases.append(Case(f"random x in [-3, 3], depth {depth}", (rng.uniform(-3.0, 3.0, 40), depth)))
-    depth = int(rng.integers(7, 10))
-    cases.append(Case(f"dyadic x in [-1, 1], depth {depth}", (_dyadic(rng, -1.0, 1.0, 60), depth)))
+    cases.append(Case("random x in [-2, 2], depth 2", (rng.uniform(-2.0, 2.0, 50), 2)))
+    cases.append(Case("random x in [-3, 3], depth 5", (rng.uniform(-3.0, 3.0, 40), 5)))
+    cases.append(Case("dyadic x in [-1, 1], depth 8", (_dyadic(rng, -1.0, 1.0, 60), 8)))
     cases.append(Case("dyadic x in [-2, 2], depth 12", (_dyadic(rng, -2.0, 2.0, 80, 14), 12)))
     kinks = np.array([-2.0, -1.5, -1.0, -0.5, -0.25, -0.0, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0])
     cases.append(Case("edge: x exactly on kinks, depth 5", (kinks, 5)))
@@ -225,7 +233,7 @@ SAWTOOTH_MISTAKES = [
 def _sawtooth_layers_cases(rng: np.random.Generator) -> list[Case]:
     cases = [Case("public: depth 2", (2,), public=True)]
     cases += [Case(f"depth {d}", (d,)) for d in (1, 3)]
-    cases.append(Case(f"random depth {(d := int(rng.integers(4, 9)))}", (d,)))
+    cases.append(Case("depth 6", (6,)))
     cases.append(Case("edge: depth 0 (one linear layer)", (0,)))
     cases.append(Case("edge: depth 12", (12,)))
     return cases
@@ -384,18 +392,18 @@ def _count_cases(rng: np.random.Generator) -> list[Case]:
         Case("public: sawtooth_layers(3) on [-2, 2]", (sawtooth_layers(3), -2.0, 2.0), public=True)
     ]
     cases.append(Case("sawtooth_layers(16) on [-2, 2]", (sawtooth_layers(16), -2.0, 2.0)))
-    depth = int(rng.integers(10, 13))
-    cases.append(Case(f"sawtooth_layers({depth}) on [-2, 2]", (sawtooth_layers(depth), -2.0, 2.0)))
-    depth = int(rng.integers(9, 13))
-    cases.append(Case(f"sawtooth_layers({depth}) on [-1, 1]", (sawtooth_layers(depth), -1.0, 1.0)))
-    depth = int(rng.integers(3, 7))
-    cases.append(
-        Case(f"sawtooth_layers({depth}) on [-3, 0.75]", (sawtooth_layers(depth), -3.0, 0.75))
-    )
+    cases.append(Case("sawtooth_layers(11) on [-2, 2]", (sawtooth_layers(11), -2.0, 2.0)))
+    cases.append(Case("sawtooth_layers(10) on [-1, 1]", (sawtooth_layers(10), -1.0, 1.0)))
+    cases.append(Case("sawtooth_layers(5) on [-3, 0.75]", (sawtooth_layers(5), -3.0, 0.75)))
+
+    def net(widths: list[int]):
+        return lambda r: (_random_layers(r, widths), -3.0, 3.0)
+
     for widths in ([1, 6, 1], [1, 4, 4, 1], [1, 3, 5, 3, 1]):
-        layers = _random_layers(rng, widths)
+        name = f"random net {'-'.join(map(str, widths))} on [-3, 3]"
+        draw = net(widths)
         cases.append(
-            Case(f"random net {'-'.join(map(str, widths))} on [-3, 3]", (layers, -3.0, 3.0))
+            profiled(rng, name, draw, count_linear_pieces, COUNT_MISTAKES, spare=("no merge",))
         )
     for lo, hi in ((-2.0, 2.0), (-0.5, 1.5)):
         cases.append(
@@ -481,6 +489,14 @@ def _is_grid(case: Case, value, args_after) -> bool:
     return any(int(value) == m(case) for m in models)
 
 
+def _is_grid_low(case: Case, value, args_after) -> bool:
+    return _is_grid(case, value, args_after) and int(value) < count_linear_pieces(*case.args)
+
+
+def _is_grid_high(case: Case, value, args_after) -> bool:
+    return _is_grid(case, value, args_after) and int(value) > count_linear_pieces(*case.args)
+
+
 def _count_no_merge(case: Case) -> int:
     """Intervals between the points where any unit switches, without merging equal slopes."""
     layers, lo, hi = case.args
@@ -514,9 +530,16 @@ COUNT_MISTAKES = [
     Mistake(
         "grid",
         "counting slope changes on a grid of samples misses pieces narrower than the grid step "
-        "(a deep sawtooth has 2**L of them); find the breakpoints exactly, carrying each "
-        "interval's affine map through the layers.",
-        detect=_is_grid,
+        "(a deep sawtooth has 2**L of them), so your count is too low; find the breakpoints "
+        "exactly, carrying each interval's affine map through the layers.",
+        detect=_is_grid_low,
+    ),
+    Mistake(
+        "grid, too many",
+        "counting slope changes on a grid of samples sees one breakpoint as two changes (the "
+        "cell that holds it has a slope of its own), so your count is too high; find the "
+        "breakpoints exactly, carrying each interval's affine map through the layers.",
+        detect=_is_grid_high,
     ),
     Mistake(
         "breakpoints",
@@ -585,7 +608,18 @@ def _is_reversed_w(case: Case, value, args_after) -> bool:
     return bool(close and not np.allclose(W, right, rtol=1e-6, atol=1e-9))
 
 
+def _collapse_last_bias(case: Case):
+    W, _ = collapse_linear(case.args[0])
+    return W, np.array(case.args[0][-1][1], dtype=float)
+
+
 COLLAPSE_MISTAKES = [
+    Mistake(
+        "last bias only",
+        "every layer's bias reaches the output: b_l is carried through the W of every later "
+        "layer; yours keeps only the last layer's b.",
+        answer=_collapse_last_bias,
+    ),
     Mistake(
         "reversed order",
         "the first layer acts first: W = W_L ... W_2 W_1 (the last layer's W on the left).",
@@ -604,6 +638,27 @@ COLLAPSE_MISTAKES = [
         answer=_collapse_own_w,
     ),
 ]
+
+
+def _plot_pieces(case: Case, value, expected):
+    """The network on [lo, hi] with its breakpoints; both counts in the title."""
+    from matplotlib.figure import Figure
+
+    layers, lo, hi = case.args
+    x = np.linspace(lo, hi, 2001)
+    fig = Figure(figsize=(6.4, 3.6))
+    ax = fig.add_subplot()
+    ax.plot(x, mlp(x[:, None], layers)[:, 0], color="0.2", lw=1.5)
+    edges = linear_piece_edges(layers, lo, hi)
+    for e in edges[1:-1] if edges.size <= 200 else []:
+        ax.axvline(e, color="tab:blue", lw=0.6, ls=":")
+    ax.set_xlabel("x")
+    ax.set_title(
+        f"{case.name}: {expected} pieces, your answer {value!r:.20}\n"
+        "(dotted: where the slope really changes)",
+        fontsize=9,
+    )
+    return fig
 
 
 QUESTIONS = {
@@ -634,11 +689,13 @@ QUESTIONS = {
         generate=_count_cases,
         reference=count_linear_pieces,
         mistakes=COUNT_MISTAKES,
+        plot=_plot_pieces,
     ),
     "collapse_linear": QuestionCases(
         function="collapse_linear",
         generate=_collapse_cases,
         reference=collapse_linear,
         mistakes=COLLAPSE_MISTAKES,
+        plot=gradient_error_plot(["W", "b"]),
     ),
 }

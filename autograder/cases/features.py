@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases.base import Case, Mistake, QuestionCases
-from autograder.plots import decision_boundary_plot
+from autograder.plots import decision_boundary_plot, gradient_error_plot
 from reference.features import add_radius_feature, fit_logistic_regression, predict, sigmoid
 
 # ---- data -----------------------------------------------------------------------------------
@@ -226,6 +226,18 @@ def _predict_probabilities(case: Case) -> np.ndarray:
     return sigmoid(X @ w + b)
 
 
+def _fit_b_after_w(case: Case):
+    X, y = case.args[0], case.args[1]
+    lr = case.args[2] if len(case.args) > 2 else case.kwargs.get("lr", 0.1)
+    steps = case.args[3] if len(case.args) > 3 else case.kwargs.get("steps", 1000)
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(int(steps)):
+        w = w - lr * X.T @ (sigmoid(X @ w + b) - y) / X.shape[0]
+        b = b - lr * float(np.mean(sigmoid(X @ w + b) - y))
+    return w, b
+
+
 QUESTIONS = {
     "add_radius_feature": QuestionCases(
         function="add_radius_feature",
@@ -244,6 +256,7 @@ QUESTIONS = {
                 answer=_radius_sum_squared,
             ),
         ],
+        plot=gradient_error_plot(["X with its radius feature"]),
     ),
     "fit_logistic_regression": QuestionCases(
         function="fit_logistic_regression",
@@ -252,19 +265,25 @@ QUESTIONS = {
         mistakes=[
             Mistake(
                 "summed gradient",
-                "the loss is the MEAN cross-entropy, so average the gradient over the N rows: "
-                "w -= lr * X.T @ (p - y) / N and b -= lr * mean(p - y).",
+                "the loss is the MEAN cross-entropy over the N rows, so its gradient is an "
+                "average over the rows, for w and for b (yours is N times too large).",
                 answer=_fit_summed_gradient,
             ),
             Mistake(
                 "bias not trained",
-                "b is a parameter too: update it every step with b -= lr * mean(p - y).",
+                "b is a parameter too: update it every step, from the same residuals p - y as w.",
                 answer=_fit_no_bias,
             ),
             Mistake(
                 "gradient ascent",
-                "gradient DEscent subtracts the gradient: w -= lr * gradient (your loss goes up).",
+                "gradient DEscent steps against the gradient (your loss goes up).",
                 answer=_fit_ascent,
+            ),
+            Mistake(
+                "b from the updated w",
+                "each step computes p = sigmoid(X w + b) once and updates w and b together from "
+                "it; you recomputed p with the new w before updating b.",
+                answer=_fit_b_after_w,
             ),
         ],
         plot=decision_boundary_plot(x_arg=0, y_arg=1),
@@ -286,5 +305,6 @@ QUESTIONS = {
                 answer=_predict_probabilities,
             ),
         ],
+        plot=gradient_error_plot(["predictions"]),
     ),
 }

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases.base import Case, Lambda, Mistake, QuestionCases, Verdict, materialize
+from autograder.cases.base import (
+    Case,
+    Lambda,
+    Mistake,
+    QuestionCases,
+    Verdict,
+    materialize,
+    profiled,
+)
 from autograder.compare import describe
 from autograder.plots import curve_plot
 from reference.shallow import (
@@ -167,17 +175,23 @@ def _shallow_net_cases(rng: np.random.Generator) -> list[Case]:
             public=True,
         )
     ]
+
+    def net(d: int, exact: bool = False, lo: float = -2.0, hi: float = 2.0):
+        def draw(r: np.random.Generator) -> tuple:
+            theta, phi = _exact_net(r, d, lo, hi, choices=5 if exact else 0)
+            if not exact and lo == -2.0:
+                theta, phi = _random_net(r, d)
+            return _inputs(r, theta, lo, hi), theta, phi
+
+        return draw
+
     for d in (1, 3, 7, 12):
-        theta, phi = _random_net(rng, d)
-        cases.append(Case(f"random net, D={d}", (_inputs(rng, theta), theta, phi)))
+        cases.append(profiled(rng, f"random net, D={d}", net(d), shallow_net, SHALLOW_NET_MISTAKES))
     for d in (4, 9):
-        theta, phi = _exact_net(rng, d, choices=5)
-        cases.append(
-            Case(f"random net, D={d}, inputs exactly on kinks", (_inputs(rng, theta), theta, phi))
-        )
-    lo, hi = -5.0, 3.0
-    theta, phi = _exact_net(rng, 6, lo, hi)
-    cases.append(Case("random net, D=6, x in [-5, 3]", (_inputs(rng, theta, lo, hi), theta, phi)))
+        name = f"random net, D={d}, inputs exactly on kinks"
+        cases.append(profiled(rng, name, net(d, exact=True), shallow_net, SHALLOW_NET_MISTAKES))
+    name = "random net, D=6, x in [-5, 3]"
+    cases.append(profiled(rng, name, net(6, True, -5.0, 3.0), shallow_net, SHALLOW_NET_MISTAKES))
     theta, phi = _edge_net()
     x = np.array([-2.0, -0.0, 0.0, 0.5, 0.5, 1.0, 2.0])
     cases.append(Case("edge: zero slopes, zero weight, shared kink, x on kinks", (x, theta, phi)))
@@ -256,13 +270,46 @@ SHALLOW_NET_MISTAKES = [
 
 def _kink_cases(rng: np.random.Generator) -> list[Case]:
     cases = [Case("public: 3 units", (_public_net()[0],), public=True)]
+
+    def units(d: int):
+        return lambda r: (_random_net(r, d)[0],)
+
+    def repeated(r: np.random.Generator) -> tuple:
+        return (_exact_net(r, 10, choices=4)[0],)
+
+    def flat(r: np.random.Generator) -> tuple:
+        theta = r.normal(0.0, 1.0, (6, 2)).round(3)
+        theta[theta[:, 1] == 0, 1] = 0.5
+        theta[r.choice(6, 2, replace=False), 1] = 0.0
+        return (theta,)
+
     for d in (1, 4, 9):
-        cases.append(Case(f"random units, D={d}", (_random_net(rng, d)[0],)))
-    theta, _ = _exact_net(rng, 10, choices=4)
-    cases.append(Case("random units, D=10, repeated kinks", (theta,)))
-    theta = rng.normal(0.0, 1.0, (6, 2)).round(3)
-    theta[rng.choice(6, 2, replace=False), 1] = 0.0
-    cases.append(Case("random units, D=6, two with zero slope", (theta,)))
+        spare = ("duplicates dropped", "zero slopes kept") + (("unsorted",) if d == 1 else ())
+        cases.append(
+            profiled(
+                rng, f"random units, D={d}", units(d), kink_locations, KINK_MISTAKES, spare=spare
+            )
+        )
+    cases.append(
+        profiled(
+            rng,
+            "random units, D=10, repeated kinks",
+            repeated,
+            kink_locations,
+            KINK_MISTAKES,
+            spare=("zero slopes kept",),
+        )
+    )
+    cases.append(
+        profiled(
+            rng,
+            "random units, D=6, two with zero slope",
+            flat,
+            kink_locations,
+            KINK_MISTAKES,
+            spare=("duplicates dropped",),
+        )
+    )
     cases.append(Case("edge: zero slopes, shared kink at 0.5", (_edge_net()[0],)))
     theta = np.array([[1.0, 0.0], [-2.0, 0.0], [0.0, 0.0]])
     cases.append(Case("edge: every slope is zero (no kinks)", (theta,)))
@@ -360,42 +407,65 @@ def _count_cases(rng: np.random.Generator) -> list[Case]:
         Case("public: 3 units on [-2, 2]", (theta, phi, -2.0, 2.0), public=True),
         Case("public: the same 3 units on [-1.25, 1]", (theta, phi, -1.25, 1.0), public=True),
     ]
+
+    def plain(d: int, lo: float, hi: float):
+        def draw(r: np.random.Generator) -> tuple:
+            theta, phi = _random_net(r, d)
+            theta[0, 1] = 0.0
+            return theta, phi, lo, hi
+
+        return draw
+
+    def rich(d: int):
+        def draw(r: np.random.Generator) -> tuple:
+            lo = float(_eighths(r, -3.0, -0.5, 1)[0])
+            hi = float(_eighths(r, 0.5, 3.0, 1)[0])
+            return (*_rich_net(r, d, lo, hi), lo, hi)
+
+        return draw
+
+    def both_ends(r: np.random.Generator) -> tuple:
+        """Kinks on both ends of a random interval and distinct kinks inside, weights nonzero."""
+        lo, hi = float(_eighths(r, -2.5, -1.0, 1)[0]), float(_eighths(r, 0.5, 2.0, 1)[0])
+        inner = r.choice(np.arange(8 * lo + 1, 8 * hi), 3, replace=False) / 8.0
+        kinks = np.concatenate([[lo, hi, lo, hi], inner])
+        theta = _exact_theta(kinks, r.choice(SLOPES, kinks.size))
+        phi = r.choice([-1.5, -1.0, -0.5, 0.5, 1.0, 1.5], kinks.size + 1)
+        return theta, phi, lo, hi
+
+    def pairs(r: np.random.Generator) -> tuple:
+        """A random net plus pairs of units at one kink whose slope changes cancel."""
+        theta, phi = _exact_net(r, 5, -1.0, 3.0)
+        phi[1:][phi[1:] == 0] = 1.0
+        where = _eighths(r, -0.875, 2.875, 2)
+        s = r.choice(SLOPES[SLOPES > 0], 2)
+        pair_theta = _exact_theta(np.repeat(where, 2), np.array([s[0], -s[0], s[1], 2 * s[1]]))
+        w = _eighths(r, 0.25, 2.0, 2)
+        pair_phi = np.array([w[0], -w[0], 2 * w[1], -w[1]])
+        return np.vstack([theta, pair_theta]), np.concatenate([phi, pair_phi]), -1.0, 3.0
+
+    generic = ("cancelling slope changes", "phi_d = 0 ignored", "kinks on the ends")
+    generic += ("shared kinks counted twice",)
     for d, lo, hi in ((3, -2.0, 2.0), (8, -1.0, 1.5)):
-        theta, phi = _random_net(rng, d)
-        theta[0, 1] = 0.0
-        cases.append(Case(f"random net, D={d}, on [{lo}, {hi}]", (theta, phi, lo, hi)))
+        name = f"random net, D={d}, on [{lo}, {hi}], one unit with theta_d1 = 0"
+        draw = plain(d, lo, hi)
+        cases.append(profiled(rng, name, draw, count_linear_regions, COUNT_MISTAKES, spare=generic))
     for d in (6, 9, 12, 16):
-        lo = float(_eighths(rng, -3.0, -0.5, 1)[0])
-        hi = float(_eighths(rng, 0.5, 3.0, 1)[0])
-        theta, phi = _rich_net(rng, d, lo, hi)
+        shared = "" if d == 6 else " shared kinks,"
+        name = (
+            f"random net, D={d}, on a random interval:{shared} kinks on the ends, "
+            "phi_d = 0, theta_d1 = 0"
+        )
+        spare = ("cancelling slope changes",) + (("shared kinks counted twice",) if d == 6 else ())
         cases.append(
-            Case(
-                f"random net, D={d}, on [{lo}, {hi}]: shared kinks, kinks on the ends, "
-                "phi_d = 0, theta_d1 = 0",
-                (theta, phi, lo, hi),
-            )
+            profiled(rng, name, rich(d), count_linear_regions, COUNT_MISTAKES, spare=spare)
         )
-    # Random kinks on both ends of the interval and distinct kinks inside, all weights nonzero.
-    lo, hi = float(_eighths(rng, -2.5, -1.0, 1)[0]), float(_eighths(rng, 0.5, 2.0, 1)[0])
-    inner = rng.choice(np.arange(8 * lo + 1, 8 * hi), 3, replace=False) / 8.0
-    kinks = np.concatenate([[lo, hi, lo, hi], inner])
-    theta = _exact_theta(kinks, rng.choice(SLOPES, kinks.size))
-    phi = rng.choice([-1.5, -1.0, -0.5, 0.5, 1.0, 1.5], kinks.size + 1)
-    cases.append(Case(f"random net with kinks on both ends of [{lo}, {hi}]", (theta, phi, lo, hi)))
-    # A random net plus pairs of units at one kink whose slope changes cancel.
-    theta, phi = _exact_net(rng, 5, -1.0, 3.0)
-    phi[1:][phi[1:] == 0] = 1.0
-    where = _eighths(rng, -0.875, 2.875, 2)
-    s = rng.choice(SLOPES[SLOPES > 0], 2)
-    pair_theta = _exact_theta(np.repeat(where, 2), np.array([s[0], -s[0], s[1], 2 * s[1]]))
-    w = _eighths(rng, 0.25, 2.0, 2)
-    pair_phi = np.array([w[0], -w[0], 2 * w[1], -w[1]])
-    cases.append(
-        Case(
-            "random net with two cancelling pairs, on [-1, 3]",
-            (np.vstack([theta, pair_theta]), np.concatenate([phi, pair_phi]), -1.0, 3.0),
-        )
-    )
+    name = "random net with kinks on both ends of a random interval"
+    spare = ("cancelling slope changes", "phi_d = 0 ignored", "shared kinks counted twice")
+    cases.append(profiled(rng, name, both_ends, count_linear_regions, COUNT_MISTAKES, spare=spare))
+    name = "random net with two cancelling pairs, on [-1, 3]"
+    spare = ("kinks on the ends",)
+    cases.append(profiled(rng, name, pairs, count_linear_regions, COUNT_MISTAKES, spare=spare))
     theta, phi = _cancel_net()
     cases.append(Case("edge: slope changes cancel at 0 and at 0.5", (theta, phi, -2.0, 2.0)))
     theta = _exact_theta(np.array([-1.0, 0.0, 0.75, 2.0]), np.array([1.0, -2.0, 0.5, 1.0]))
@@ -453,6 +523,20 @@ def _regions_duplicates(case: Case):
     return 1 + sum(sum(1 for v in j if v != 0) for x, j in _kink_groups(theta, phi) if lo < x < hi)
 
 
+def _regions_slopes(case: Case):
+    theta = case.args[0]
+    return int(np.count_nonzero(theta[:, 1])) + 1
+
+
+def _regions_outside(case: Case):
+    """Kinks outside [lo, hi] counted as if they were inside."""
+    theta, phi, lo, hi = case.args
+    kinks = kink_locations(theta)
+    if kinks.size:
+        lo, hi = min(lo, float(kinks[0]) - 1.0), max(hi, float(kinks[-1]) + 1.0)
+    return count_linear_regions(theta, phi, lo, hi)
+
+
 COUNT_MISTAKES = [
     Mistake(
         "cancelling slope changes",
@@ -480,6 +564,19 @@ COUNT_MISTAKES = [
         "ignores the interval",
         "count only the kinks inside (lo, hi): kinks outside the interval do not split it.",
         answer=_regions_all_kinks,
+    ),
+    Mistake(
+        "kinks outside counted",
+        "kinks outside [lo, hi] do not split it: count only the slope changes strictly "
+        "inside (lo, hi).",
+        answer=_regions_outside,
+    ),
+    Mistake(
+        "units with a slope + 1",
+        "not every unit with theta_d1 != 0 adds a region: its kink must lie strictly inside "
+        "(lo, hi), and the output's slope must really change there (phi_d != 0, no "
+        "cancelling units at the same x).",
+        answer=_regions_slopes,
     ),
     Mistake(
         "D + 1",
@@ -516,10 +613,9 @@ def _interpolant_cases(rng: np.random.Generator) -> list[Case]:
             public=True,
         )
     ]
-    for k in (3, 5, 8, 12):
+    for k, expr in zip((3, 5, 8, 12), FUNCTIONS, strict=False):
         lo = float(rng.uniform(-3.0, 0.0))
         hi = lo + float(rng.uniform(1.0, 4.0))
-        expr = str(rng.choice(FUNCTIONS))
         cases.append(
             Case(f"random knots, K={k}, f(x) = {expr}", (Lambda("x", expr), _knots(rng, k, lo, hi)))
         )
@@ -653,6 +749,17 @@ def _is_kink_sign(case: Case, value, args_after) -> bool:
     return bool(np.allclose(got, wrong, rtol=1e-6, atol=1e-7))
 
 
+def _is_first_weight_zero(case: Case, value, args_after) -> bool:
+    """The unit at knots[0] carries no slope: the curve is the interpolant minus the first
+    segment's line."""
+    xs, got, target, values = _student_curve(case, value)
+    knots = case.args[1]
+    slope0 = (values[1] - values[0]) / (knots[1] - knots[0])
+    if slope0 == 0:
+        return False
+    return bool(np.allclose(got, target - slope0 * (xs - knots[0]), rtol=1e-6, atol=1e-7))
+
+
 def _too_many_units(case: Case, value, args_after) -> bool:
     theta = value[0]
     return isinstance(theta, np.ndarray) and theta.ndim == 2 and theta.shape[0] >= case.args[1].size
@@ -678,6 +785,12 @@ INTERPOLANT_MISTAKES = [
         "your network is off by a constant: choose phi_0 so the output equals f(knots[0]) at "
         "the first knot.",
         detect=_is_offset,
+    ),
+    Mistake(
+        "first slope missing",
+        "the unit kinking at knots[0] must carry the slope of the first segment; yours "
+        "carries 0, so every segment's slope is off by it.",
+        detect=_is_first_weight_zero,
     ),
     Mistake(
         "slopes instead of slope changes",

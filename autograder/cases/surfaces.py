@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.cases.base import Case, Mistake, QuestionCases
-from autograder.plots import region_map_plot
+from autograder.cases.base import Case, Mistake, QuestionCases, profiled
+from autograder.plots import gradient_error_plot, region_map_plot
 from reference.surfaces import (
     activation_patterns,
     count_regions_grid,
@@ -98,6 +98,8 @@ COUNT_WIDTHS = [[3], [4, 3, 3], [5, 4, 2], [2, 6], [3, 3, 3, 2]]
 
 
 def _point_cases(rng: np.random.Generator, what: str) -> list[Case]:
+    reference = neuron_surfaces if what == "surfaces" else activation_patterns
+    question = "neuron_surfaces" if what == "surfaces" else "activation_patterns"
     cases = [
         Case(
             f"public: 7 points, the 2-3-2-1 net with lines x = 0, y = 0, x + y = 1 ({what})",
@@ -107,10 +109,14 @@ def _point_cases(rng: np.random.Generator, what: str) -> list[Case]:
     ]
     for i, widths in enumerate(WIDTHS):
         box = BOXES[i % len(BOXES)]
-        pts = _points_in(rng, box, 25)
-        layers = _net(rng, widths, pts[:6], n_out=1 + i % 2)
+
+        def draw(r: np.random.Generator, box=box, widths=widths, n_out=1 + i % 2) -> tuple:
+            pts = _points_in(r, box, 25)
+            return pts, _net(r, widths, pts[:6], n_out=n_out)
+
         name = f"widths {'-'.join(map(str, widths))}, box {box}, 25 points on unit lines"
-        cases.append(Case(name, (pts, layers)))
+        mistakes = lambda q=question: QUESTIONS[q].mistakes  # noqa: E731
+        cases.append(profiled(rng, name, draw, reference, mistakes))
     # Edge: a point exactly on each first-layer line, an all-zero unit with positive bias.
     layers = [
         (np.array([[1.0, -2.0], [0.0, 0.0], [0.5, 0.5]]), np.array([0.5, 0.75, 0.0])),
@@ -170,7 +176,8 @@ def _patterns(
 def _count(patterns: np.ndarray) -> int:
     if patterns.shape[1] == 0:
         return 1
-    return int(np.unique(patterns, axis=0).shape[0])
+    rows = np.ascontiguousarray(np.packbits(patterns, axis=1))
+    return int(np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel()).size)
 
 
 # ---- neuron_surfaces ------------------------------------------------------------------------
@@ -210,7 +217,8 @@ def _count_cases(rng: np.random.Generator) -> list[Case]:
         )
     ]
     resolutions = [17, 9, 33, 17, 65]
-    for i, widths in enumerate(COUNT_WIDTHS):
+
+    def draw_count(rng: np.random.Generator, i: int, widths: list[int]) -> tuple:
         box = BOXES[i % len(BOXES)]
         r = resolutions[i]
         anchors = grid_points(box, r)[rng.choice(r * r, size=6, replace=False)]
@@ -226,21 +234,28 @@ def _count_cases(rng: np.random.Generator) -> list[Case]:
         else:
             W2, b2 = layers[1]
             layers[1] = (np.concatenate([W2, np.full((W2.shape[0], 2), 0.5)], axis=1), b2)
+        return layers, box, r
+
+    for i, widths in enumerate(COUNT_WIDTHS):
+        box, r = BOXES[i % len(BOXES)], resolutions[i]
         name = f"widths {'-'.join(map(str, widths))} (+2 strip units), box {box}, resolution {r}"
-        cases.append(Case(name, (layers, box, r)))
+        draw = lambda g, i=i, widths=widths: draw_count(g, i, widths)  # noqa: E731
+        mistakes = lambda: QUESTIONS["count_regions_grid"].mistakes  # noqa: E731
+        cases.append(profiled(rng, name, draw, count_regions_grid, mistakes))
+
     # Generic weights on a grid that is not dyadic.
-    layers = [
-        (rng.normal(0, 1, (5, 2)).round(3), rng.normal(0, 1, 5).round(3)),
-        (rng.normal(0, 1, (4, 5)).round(3), rng.normal(0, 1, 4).round(3)),
-        (rng.normal(0, 1, (3, 4)).round(3), rng.normal(0, 1, 3).round(3)),
-        (rng.normal(0, 1, (1, 3)).round(3), np.zeros(1)),
-    ]
-    cases.append(
-        Case(
-            "generic 5-4-3 net, box (-1.5, 2.5, -1, 1.5), resolution 50",
-            (layers, (-1.5, 2.5, -1.0, 1.5), 50),
-        )
-    )
+    def generic(r: np.random.Generator) -> tuple:
+        layers = [
+            (r.normal(0, 1, (5, 2)).round(3), r.normal(0, 1, 5).round(3)),
+            (r.normal(0, 1, (4, 5)).round(3), r.normal(0, 1, 4).round(3)),
+            (r.normal(0, 1, (3, 4)).round(3), r.normal(0, 1, 3).round(3)),
+            (r.normal(0, 1, (1, 3)).round(3), np.zeros(1)),
+        ]
+        return layers, (-1.5, 2.5, -1.0, 1.5), 50
+
+    name = "generic 5-4-3 net, box (-1.5, 2.5, -1, 1.5), resolution 50"
+    mistakes = lambda: QUESTIONS["count_regions_grid"].mistakes  # noqa: E731
+    cases.append(profiled(rng, name, generic, count_regions_grid, mistakes))
     # A triangle of side 0.06 near (0.3, 0.3), between the points of a grid with step 0.25.
     tri = [
         (np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0]]), np.array([-0.6, -0.27, -0.27])),
@@ -350,6 +365,7 @@ QUESTIONS = {
                 answer=_surfaces_with_output,
             ),
         ],
+        plot=gradient_error_plot([f"hidden layer {k}" for k in range(1, 9)]),
     ),
     "activation_patterns": QuestionCases(
         function="activation_patterns",

@@ -209,3 +209,42 @@ def test_failing_questions_get_a_png(assignment, question, wrong):
             assert q.figure_png is not None and q.figure_png.startswith(PNG)
         else:
             assert q.figure_png is None
+
+
+# ---- every one-mistake file whose public case fails gets a plot ------------------------------
+
+
+def _mutants():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "cases" / "mutants.py"
+    spec = importlib.util.spec_from_file_location("relulab_mutants", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["relulab_mutants"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_M = _mutants()
+# composition_to_deep has no plot yet: a plot turns its feedback into HTML, which the CLI
+# tests read as plain text.
+NO_PLOT_YET = {"composition_to_deep"}
+
+
+@pytest.mark.parametrize("mutant", _M.MUTANTS, ids=lambda m: m.id)
+def test_a_failing_public_case_gets_a_plot(mutant):
+    from autograder.course import load_course
+    from autograder.grade import SubmissionResult, plan, score
+
+    course = load_course()
+    p = plan(course, mutant.assignment, "plots-1")
+    questions = score(course, mutant.assignment, p, _M.run_module(mutant.module(), p))
+    result = SubmissionResult("m", None, mutant.assignment, "plots-1", 0, 10, questions=questions)
+    draw_failing_plots(result, p.questions)
+    q = next(q for q in questions if mutant.function in q.functions)
+    if q.name in NO_PLOT_YET:
+        return
+    if any(c.public and c.fraction < 1.0 and c.status == "ok" for c in q.cases):
+        assert q.figure_png is not None and q.figure_png.startswith(b"\x89PNG")

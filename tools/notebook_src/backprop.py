@@ -174,6 +174,18 @@ def _loss_at(x, w, v, t, activation):
 
 def _check_backward():
     x, w, v, t = example(seed=1)
+    # A hidden unit with all-zero weights has z = 0 on every row; relu'(0) = 0, so neither
+    # its incoming nor its outgoing weights get any gradient.
+    w0 = np.array(w, dtype=float)
+    w0[:, 0] = 0.0
+    z, h, y = forward(x, w0, v, "relu")
+    dL_dw, dL_dv = backward(x, w0, v, z, h, mse(y, t)[1], "relu")
+    expect(
+        np.all(np.asarray(dL_dw)[:, 0] == 0),
+        "relu'(0) = 0: a unit whose pre-activation is exactly 0 on every row passes no "
+        "gradient back to its weights",
+    )
+    expect(np.all(np.asarray(dL_dv)[0] == 0), "a unit with h = 0 on every row: its dL_dv is 0")
     gen = np.random.default_rng(10)
     eps = 1e-6
     for name in ACTIVATIONS:
@@ -292,7 +304,11 @@ def _check_train():
     expect(all(isinstance(value, float) for value in losses), "losses should be Python floats")
     expect(losses[-1] < losses[0], "the loss should go down")
     final = _loss_at(x, w, v, t, "relu")
-    expect(final <= losses[-1] + 1e-12, "losses[k] is the loss before update k")
+    expect(
+        final < losses[-1],
+        "losses[k] is the loss before update k: the returned weights, one update after "
+        "losses[-1] was recorded, should have a lower loss",
+    )
     again = train(x, t, n_hidden=8, lr=0.05, steps=60, seed=4)[2]
     expect(again == losses, "the same seed should give the same run")
     first = train(x, t, n_hidden=8, lr=0.05, steps=1, seed=4)[2]

@@ -142,6 +142,15 @@ def _check_compose():
         shallow_net(x, theta2, phi2),
         "identity as the first network should leave network 2",
     )
+    # Network 2 ignores its input (every output weight 0): compose is its constant phi2_0,
+    # whatever network 1 does; applying the networks in the other order gives something else.
+    flat_phi2 = np.array([0.75, 0.0, 0.0])
+    expect_close(
+        compose(x, theta1, phi1, theta2, flat_phi2),
+        np.full(x.shape, 0.75),
+        "compose feeds x to network 1 and its output to network 2: with network 2 constant "
+        "(phi2 = [0.75, 0, 0]) the result should be that constant",
+    )
 
 
 check("compose", _check_compose)
@@ -271,6 +280,14 @@ def _check_deep_net():
         deep_net(x, theta, psi, phi + other) - deep_net(x, theta, psi, other),
         y,
         "the output should be linear in phi",
+    )
+    # A second-layer unit whose pre-activation is negative for every x is off: output phi_0.
+    off = np.array([[-5.0, 0.0, 0.0, 0.0], [-1.0, -1.0, -1.0, -1.0]])
+    expect_close(
+        deep_net(x, np.abs(theta), off, np.array([0.5, 2.0, 1.0])),
+        np.full(x.shape, 0.5),
+        "second-layer units with negative pre-activations everywhere should be 0 (the second "
+        "hidden layer has a ReLU too), leaving y = phi_0",
     )
 
 

@@ -204,7 +204,10 @@ def count_linear_pieces(layers: list, lo: float, hi: float) -> int:
 def _check_count_linear_pieces():
     for depth in range(0, 6):
         n = count_linear_pieces(sawtooth_layers(depth), -2.0, 2.0)
-        expect(type(n) is int, f"expected a Python int, got {type(n).__name__}")
+        expect(
+            isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)),
+            f"expected an integer, got {type(n).__name__}",
+        )
         expect(n == 2**depth, f"sawtooth depth {depth} on [-2, 2]: got {n}, expected {2**depth}")
     ramp = [(np.array([[1.0]]), np.array([0.0])), (np.array([[1.0]]), np.array([0.0]))]
     expect(count_linear_pieces(ramp, -1.0, 1.0) == 2, "relu(x) on [-1, 1] has 2 pieces")

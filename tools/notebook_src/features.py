@@ -87,8 +87,10 @@ check("add_radius_feature", _check_add_radius_feature)
 # $$L(w, b) = -\frac{1}{N}\sum_n \big[y_n \log p_n + (1 - y_n)\log(1 - p_n)\big].$$
 #
 # Start at $w = 0$, $b = 0$ and take `steps` full-batch gradient steps of size `lr`. Work out the
-# gradient of $L$ with respect to $w$ and $b$ yourself (it is short). Return `w` of shape `(d,)`
-# and `b` as a Python `float`. Compute $\sigma$ without overflow warnings for large $|z|$.
+# gradient of $L$ with respect to $w$ and $b$ yourself (it is short). Each step computes $p$
+# once, from the current $w$ and $b$, and updates $w$ and $b$ together from that same $p$ (the
+# grader follows exactly this trajectory). Return `w` of shape `(d,)` and `b` as a Python
+# `float`. Compute $\sigma$ without overflow warnings for large $|z|$.
 
 
 # %% role=answer functions=fit_logistic_regression
@@ -126,7 +128,11 @@ def _check_fit_logistic_regression():
     Z = add_radius_feature(X)
     w, b = fit_logistic_regression(Z, y, lr=0.1, steps=300)
     expect(isinstance(w, np.ndarray) and w.shape == (3,), "w should be an array of shape (d,)")
-    expect(isinstance(b, float), f"b should be a Python float, got {type(b).__name__}")
+    expect(
+        isinstance(b, (int, float, np.integer, np.floating))
+        and not isinstance(b, (bool, np.bool_)),
+        f"b should be a number, got {type(b).__name__}",
+    )
     w0, b0 = fit_logistic_regression(Z, y, lr=0.1, steps=0)
     expect(np.all(np.asarray(w0) == 0) and b0 == 0, "zero steps should return w = 0, b = 0")
     losses = [
@@ -137,6 +143,20 @@ def _check_fit_logistic_regression():
     w_flip, b_flip = fit_logistic_regression(Z, 1 - y, lr=0.1, steps=300)
     expect_close(w_flip, -w, "swapping the labels should flip the sign of w")
     expect(abs(b_flip + b) < 1e-7, "swapping the labels should flip the sign of b")
+    # The loss is a MEAN: the same data twice over is the same problem, so the same fit.
+    w2, b2 = fit_logistic_regression(np.vstack([Z, Z]), np.concatenate([y, y]), lr=0.1, steps=50)
+    w1, b1 = fit_logistic_regression(Z, y, lr=0.1, steps=50)
+    expect_close(w2, w1, "fitting every point twice should give the same w (the loss is a mean)")
+    expect(abs(b2 - b1) < 1e-9, "fitting every point twice should give the same b")
+    # One step from w = 0, b = 0 computes p once: p = 1/2 everywhere, so b's step depends on y
+    # only, not on X.
+    b_one = fit_logistic_regression(Z, y, lr=0.5, steps=1)[1]
+    b_other = fit_logistic_regression(3.0 * Z + 1.0, y, lr=0.5, steps=1)[1]
+    expect(
+        abs(b_one - b_other) < 1e-12,
+        "update w and b together from the same p: after one step from w = 0, b = 0, b should "
+        "not depend on X",
+    )
     hits = np.mean((Z @ w + b > 0) == (y == 1))
     expect(hits == 1.0, f"lifted rings should be separated perfectly; accuracy {hits:.3f}")
 

@@ -236,7 +236,10 @@ def _check_count_linear_regions():
     theta = np.column_stack([-kinks * [1.0, -2.0, 0.5, 3.0], [1.0, -2.0, 0.5, 3.0]])
     phi = np.array([0.3, 1.0, -2.0, 0.7, 1.5])
     n = count_linear_regions(theta, phi, -2.0, 2.0)
-    expect(type(n) is int, f"expected a Python int, got {type(n).__name__}")
+    expect(
+        isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)),
+        f"expected an integer, got {type(n).__name__}",
+    )
     expect(n == 5, f"4 kinks inside, all bending: expected 5 regions, got {n}")
     n = count_linear_regions(theta, phi, -1.0, 1.0)
     expect(n == 3, f"kinks at the ends of [lo, hi] do not count: expected 3, got {n}")

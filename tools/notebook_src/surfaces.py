@@ -231,7 +231,10 @@ def _check_count_regions_grid():
         (np.ones((1, 3)), np.zeros(1)),
     ]
     n = count_regions_grid(three, (-6.0, 6.0, -6.0, 6.0), 300)
-    expect(type(n) is int, f"expected a Python int, got {type(n).__name__}")
+    expect(
+        isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)),
+        f"expected an integer, got {type(n).__name__}",
+    )
     expect(n == 7, f"3 lines in general position make 7 regions (Zaslavsky); got {n}")
     parallel = [(np.array([[1.0, 0.0]] * 3), np.array([1.0, 0.0, -1.0])), three[1]]
     n = count_regions_grid(parallel, (-3.0, 3.0, -3.0, 3.0), 100)

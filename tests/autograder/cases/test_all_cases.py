@@ -52,9 +52,16 @@ def test_cases_are_well_formed_and_answered_by_the_reference(assignment, questio
                     assert np.array_equal(a, b, equal_nan=True)
 
 
+# Questions whose every kind is deterministic (the same instances for every student).
+DETERMINISTIC = {("depth", "sawtooth_layers")}
+
+
 @pytest.mark.parametrize(("assignment", "question"), QUESTIONS)
 def test_public_cases_are_fixed_and_random_cases_follow_the_seed(assignment, question):
     a, a2, b = (generate(assignment, question, s) for s in (1, 1, 2))
     assert fingerprint(a) == fingerprint(a2)
-    assert fingerprint(a) != fingerprint(b)
+    if (assignment, question) not in DETERMINISTIC:
+        assert fingerprint(a) != fingerprint(b)
+    else:
+        assert fingerprint(a) == fingerprint(b)
     assert fingerprint([c for c in a if c.public]) == fingerprint([c for c in b if c.public])

@@ -490,10 +490,35 @@ def test_train_rejects_zero_weights_with_losses_ending_at_their_loss(grade, tail
     q = grade("backprop", {"train": cheat})["train"]
     assert q.score == 0
     for c in q.cases:
+        if tail == "falling":  # ending exactly at the returned weights' loss while still moving
+            assert c.message.startswith("train's last recorded loss is the loss of the weights")
+            continue
         assert c.message.startswith(
             "the loss gradient at train's returned weights is (almost) zero (lr |grad|^2 = 0)"
         ), c.message
         assert "these losses did not come from training these weights" in c.message
+
+
+def test_train_rejects_losses_recorded_after_each_update(grade):
+    """The notebook asks for the loss before each update; recording it after is a mistake."""
+
+    def after(case, want):
+        x, t, n_hidden, lr, steps, seed = case.args
+        w, v, losses = want
+        # Honest run, shifted: the loss after update k is the loss before update k + 1.
+        return w, v, [*list(losses[1:]), _loss_after(case, w, v)]
+
+    q = grade("backprop", {"train": after})["train"]
+    assert q.score == 0
+    for c in q.cases:
+        assert "must be the loss BEFORE update k" in c.message
+
+
+def _loss_after(case, w, v) -> float:
+    from reference.backprop import forward, mse
+
+    x, t = case.args[0], case.args[1]
+    return mse(forward(x, w, v, "relu")[2], t)[0]
 
 
 def test_train_rejects_an_implausible_first_loss(grade, cases_of):

@@ -187,7 +187,9 @@ DETECTED = {
     ("sawtooth_layers", "biases fold with -1"): lambda c, w: _fold_layers(c.args[0], -1.0, -1.0),
     ("sawtooth_layers", "output bias"): lambda c, w: _fold_layers(c.args[0], -2.0, 0.0),
     ("sawtooth_layers", "hidden biases missing"): lambda c, w: _fold_layers(c.args[0], 0.0, -2.0),
-    ("count_linear_pieces", "grid"): _grid_raw,
+    ("count_linear_pieces", "grid"): lambda c, w: grid_runs(*c.args),
+    # Every slope change between grid cells counts a breakpoint twice: too many pieces.
+    ("count_linear_pieces", "grid, too many"): _grid_raw,
     ("collapse_linear", "reversed order"): _collapse_reversed,
 }
 

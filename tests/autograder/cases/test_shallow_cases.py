@@ -179,12 +179,19 @@ def _interp_sign(case, want):  # units relu(x + knot)
     return theta, np.concatenate([[values[0]], [slopes[0]], np.diff(slopes)])
 
 
+def _interp_first_zero(case, want):  # the unit at knots[0] carries 0 instead of the first slope
+    knots, values, slopes = _interp_parts(case)
+    theta = np.column_stack([-knots[:-1], np.ones(knots.size - 1)])
+    return theta, np.concatenate([[values[0]], [0.0], np.diff(slopes)])
+
+
 DETECTED = {
     ("relu", "np.max"): lambda case, want: np.max(case.args[0], 0),
     ("interpolant_net", "too many units"): _interp_too_many,
     ("interpolant_net", "offset"): _interp_offset,
     ("interpolant_net", "slopes instead of slope changes"): _interp_slopes,
     ("interpolant_net", "kink sign"): _interp_sign,
+    ("interpolant_net", "first slope missing"): _interp_first_zero,
 }
 
 MISTAKES = [(q, m) for q, qc in QUESTIONS.items() for m in qc.mistakes]
