@@ -124,6 +124,7 @@ class _Zygote:
         self.hide = list(hide)
         self.isolation: dict = {}
         self.root_dir = ""
+        self.uid = 0
         debug = os.environ.get("RELULAB_SANDBOX_DEBUG")
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-B", str(ZYGOTE)],
@@ -149,6 +150,7 @@ class _Zygote:
         if not hello:
             raise SandboxUnavailable("the sandbox's process did not start")
         self.root_dir = str(hello.get("root_dir") or "")
+        self.uid = int(hello.get("uid") or 0)  # its workers' uid (0: the grader's own)
         if not hello.get("ready"):
             raise SandboxUnavailable(f"the sandbox cannot run here: {hello.get('error')}")
         self.mode = hello["mode"]
@@ -276,9 +278,8 @@ class Sandbox:
             # No PID namespace to tear down: whatever a zygote killed mid-run left behind is
             # found by the sandbox uid, which is the sandbox's alone.
             for z in self._all:
-                uid = z.isolation.get("details", {}).get("uid")
-                if isinstance(uid, int) and uid > 0:
-                    _procs.kill_uid(uid)
+                if z.uid > 0:
+                    _procs.kill_uid(z.uid)
 
     def _replace(self, dead: _Zygote) -> _Zygote:
         dead.kill()

@@ -345,9 +345,7 @@ class Setup:
         return ""
 
     def info(self) -> dict:
-        details: dict = {}
-        if "uid" in self.layers:
-            details["uid"] = self.uid
+        details: dict = {}  # the same for every run here (so a regrade writes the same file)
         if self.landlock:
             details["landlock_abi"] = self.landlock
         return {
@@ -799,6 +797,7 @@ def zygote_main() -> None:
     try:
         SETUP = Setup(config)
         hello = {"ready": not SETUP.error, "error": SETUP.error, "root_dir": SETUP.root_dir}
+        hello["uid"] = SETUP.uid if SETUP.separate_uid else 0
         hello.update(mode=SETUP.mode, isolation=SETUP.info(), pid=os.getpid())
     except Exception as exc:  # a bug here must not hang the parent
         hello = {"ready": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -228,7 +228,7 @@ MUTANTS = [
         "depth",
         "no merging",
         "count_linear_pieces",
-        ("return np.concatenate([edges[:1], edges[1:-1][bends], edges[-1:]])", "return edges"),
+        ("return edges, int(np.count_nonzero(bent)) + 1", "return e, len(e) - 1"),
     ),
     M(
         "depth",
