@@ -282,10 +282,17 @@ class Sandbox:
                     _procs.kill_uid(z.uid)
 
     def _replace(self, dead: _Zygote) -> _Zygote:
+        """A fresh zygote in place of ``dead``; none once the sandbox is closed (a run that
+        failed while close() ran must not leave a zygote nobody will kill)."""
         dead.kill()
+        if self._closed:
+            return dead
         fresh = _Zygote(dead.slot, dead.hide)
         fresh.wait_ready()
         with self._lock:
+            if self._closed:  # closed while it started
+                fresh.kill()
+                return dead
             self._all[self._all.index(dead)] = fresh
         return fresh
 
