@@ -31,6 +31,7 @@ __all__ = [
     "Block",
     "ExportError",
     "build_wheel",
+    "rebuild_installed_wheel",
     "leaked_lines",
     "load_solution",
     "question_blocks",
@@ -202,18 +203,56 @@ def student_id_from_metadata(metadata_path: Path, fallback: str) -> str:
     return str(uid).strip()
 
 
+def rebuild_installed_wheel(dest: Path) -> Path:
+    """The installed relulab (from a wheel, not a checkout) packed again as a wheel in ``dest``.
+
+    Its files are the ones its RECORD lists (scripts and caches left out), byte for byte, with a
+    new RECORD of their hashes: the same package the exporting instructor runs.
+    """
+    import base64
+    import hashlib
+    import importlib.metadata as metadata
+    import zipfile
+
+    try:
+        dist = metadata.distribution("relulab")
+    except metadata.PackageNotFoundError:
+        raise ExportError("relulab is neither a source checkout nor installed") from None
+    info = next((f.parts[0] for f in dist.files or [] if f.parts[0].endswith(".dist-info")), None)
+    if info is None:
+        raise ExportError("the installed relulab lists no files; reinstall it from its wheel")
+    skip = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / f"relulab-{dist.version}-py3-none-any.whl"
+    records = []
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(dist.files, key=str):
+            parts = f.parts
+            if parts[0] == ".." or "__pycache__" in parts or f.suffix == ".pyc":
+                continue
+            if parts[0] == info and f.name in skip:
+                continue
+            data = Path(dist.locate_file(f)).read_bytes()
+            zf.writestr(f.as_posix(), data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            records.append(f"{f.as_posix()},sha256={digest.decode()},{len(data)}")
+        records.append(f"{info}/RECORD,,")
+        zf.writestr(f"{info}/RECORD", "\n".join(records) + "\n")
+    return target
+
+
 def build_wheel(dest: Path, checkout: Path | None = None) -> Path:
     """Build the relulab wheel of this checkout into ``dest``; returns the wheel's path.
+
+    Installed from a wheel (no checkout), the installed package is packed again instead.
 
     Uses ``pip wheel --no-deps`` (without build isolation when hatchling is importable, so it
     works offline; otherwise pip fetches hatchling from PyPI).
     """
     checkout = Path(checkout) if checkout is not None else course_root()
     if not (checkout / "pyproject.toml").is_file():
-        raise ExportError(
-            f"{checkout}: not a source checkout (no pyproject.toml); "
-            "export from a checkout of relulab to ship it in the autograder"
-        )
+        return rebuild_installed_wheel(dest)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="relulab-wheel-") as tmp:
