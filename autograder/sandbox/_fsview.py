@@ -251,12 +251,14 @@ def prepare_root(view: View, new_root: str) -> None:
     """
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
     _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=755")
-    _bind(os.path.realpath(view.stdlib), new_root + view.stdlib)
-    covers = [h for h in view.hidden_in_stdlib if os.path.isdir(h)]
+    if not _inside(view.stdlib, SCRATCH):
+        _bind(os.path.realpath(view.stdlib), new_root + view.stdlib)
+    covers = [h for h in view.hidden_in_stdlib if os.path.isdir(h) and not _inside(h, SCRATCH)]
     for hidden in covers:  # an empty cover; allowed entries inside are bound back below
         _mount("tmpfs", new_root + hidden, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     for path in [*view.entries, *view.libraries]:
-        _bind(os.path.realpath(path), new_root + path)
+        if not _inside(path, SCRATCH):  # those under /tmp: each child binds them (enter_root)
+            _bind(os.path.realpath(path), new_root + path)
     for hidden in covers:
         _mount(None, new_root + hidden, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
     for dev in (*DEVICES_RW, *DEVICES_RO):
@@ -269,12 +271,35 @@ def prepare_root(view: View, new_root: str) -> None:
     _mount(None, new_root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
 
 
-def enter_root(new_root: str, tmp_options: str, on_tmp=None) -> None:
-    """In a child's fresh mount namespace: a new tmpfs on the prepared root's /tmp
-    (``on_tmp(path)`` is called once it exists), then pivot_root into it, the old root detached."""
-    _mount("tmpfs", new_root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmp_options)
-    if on_tmp is not None:
-        on_tmp(new_root + "/tmp")
+SCRATCH = "/tmp"  # where the child's fresh tmpfs goes (a virtual environment may live below it)
+
+
+def under_scratch(view: View) -> list[str]:
+    """The allowed paths a tmpfs on /tmp would cover (e.g. a virtual environment in /tmp)."""
+    return [p for p in [view.stdlib, *view.entries, *view.libraries] if _inside(p, SCRATCH)]
+
+
+def _tmp_with_view(view: View, target: str, tmp_options: str) -> None:
+    """A fresh tmpfs on ``target`` (the child's /tmp), with the allowed paths that lay under
+    /tmp bound back in, read-only (opened before the tmpfs covers them)."""
+    keep = [
+        (p, os.open(os.path.realpath(p), os.O_PATH | os.O_CLOEXEC)) for p in under_scratch(view)
+    ]
+    _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, tmp_options)
+    for path, fd in keep:
+        try:
+            _bind(f"/proc/self/fd/{fd}", target + path[len(SCRATCH) :])
+        finally:
+            os.close(fd)
+
+
+def enter_root(view: View, new_root: str, tmp_options: str, on_ready=None) -> None:
+    """In a child's fresh mount namespace: a new tmpfs on the prepared root's /tmp, then
+    pivot_root into it, the old root detached. ``on_ready(new_root)`` is called just before the
+    pivot (paths are still the outer ones: new_root + path)."""
+    _tmp_with_view(view, new_root + SCRATCH, tmp_options)
+    if on_ready is not None:
+        on_ready(new_root)
     os.chdir(new_root)
     if _libc.syscall(_PIVOT_ROOT.get(os.uname().machine, -1), b".", b".") != 0:
         err = ctypes.get_errno()
@@ -285,10 +310,19 @@ def enter_root(new_root: str, tmp_options: str, on_tmp=None) -> None:
     os.chdir("/")
 
 
-def private_tmp(tmp_options: str) -> None:
-    """In a fresh mount namespace: a new, private tmpfs on /tmp."""
+def private_tmp(view: View, tmp_options: str) -> None:
+    """In a fresh mount namespace: a new, private tmpfs on /tmp (allowed paths under /tmp
+    bound back in)."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmp_options)
+    _tmp_with_view(view, SCRATCH, tmp_options)
 
 
-__all__ = ["View", "enter_root", "prepare_root", "private_tmp", "python_view", "writable_by"]
+__all__ = [
+    "View",
+    "enter_root",
+    "prepare_root",
+    "private_tmp",
+    "python_view",
+    "under_scratch",
+    "writable_by",
+]

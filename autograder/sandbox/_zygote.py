@@ -890,6 +890,25 @@ def _read_exactly(fd: int, n: int) -> bytes:
     return b"".join(parts)
 
 
+def _view_rules(ruleset: int, root: str) -> None:
+    """Rules for what a mount view made anew for this child: its /tmp (writable) and the
+    folders holding allowed entries (names listable), as seen at ``root`` + path. (The zygote's
+    grants hold the original inodes; the view's own folders are new ones.)"""
+    if ruleset < 0:
+        return
+    _scratch_rule(ruleset, root + "/tmp")
+    for folder in SETUP.view.listable:
+        if root or _fsview._inside(folder, "/tmp"):
+            try:
+                fd = os.open(root + folder, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                _landlock.add_rule(ruleset, fd, _landlock.FS_READ_DIR)
+            finally:
+                os.close(fd)
+
+
 def _scratch_rule(ruleset: int, path: str) -> None:
     if ruleset < 0:
         return
@@ -930,12 +949,14 @@ def child_main(msg_w, out_w, status_w, in_r, sub_fd, scratch, req: dict, groups:
         with open("/proc/self/statm") as f:
             mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         if setup.mode == "root":
-            _fsview.enter_root(setup.root_dir, WORK_TMPFS, lambda tmp: _scratch_rule(ruleset, tmp))
+            _fsview.enter_root(
+                setup.view, setup.root_dir, WORK_TMPFS, lambda root: _view_rules(ruleset, root)
+            )
             work = "/tmp"
         elif setup.mode == "userns":
-            _fsview.private_tmp(WORK_TMPFS)
+            _fsview.private_tmp(setup.view, WORK_TMPFS)
             work = "/tmp"
-            _scratch_rule(ruleset, work)
+            _view_rules(ruleset, "")
         else:
             os.setsid()
             work = scratch
