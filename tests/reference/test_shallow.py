@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -55,8 +57,22 @@ def test_count_linear_regions_matches_exact_brute_force(net):
     got = count_linear_regions(theta, phi, lo_k / GRID, hi_k / GRID)
     assert type(got) is int
     assert got == expected
-    # the same network written as layers, counted by the deep-network algorithm
-    assert count_linear_pieces(shallow_to_layers(theta, phi), lo_k / GRID, hi_k / GRID) == got
+    # the same network written as layers, counted by the deep-network algorithm on the interval
+    # as the brute force takes it: exactly [lo_k / GRID, hi_k / GRID] (the exact counter would
+    # otherwise count the float64 rounding of -8/12, which leaves a 4e-17 piece past the kink)
+    exact = count_linear_pieces(
+        shallow_to_layers(theta, phi), Fraction(lo_k, GRID), Fraction(hi_k, GRID)
+    )
+    assert exact == expected
+
+
+def test_a_kink_on_a_rational_end_point_counts_as_typed_or_as_stored():
+    # 2 + 3x kinks at exactly -2/3; the float64 -8/12 lies 4e-17 past it.
+    theta, phi = np.array([[2.0, 3.0]]), np.array([0.0, 1.0])
+    layers = shallow_to_layers(theta, phi)
+    assert count_linear_pieces(layers, Fraction(-9, 12), Fraction(-8, 12)) == 1  # as typed
+    assert count_linear_pieces(layers, -9 / 12, -8 / 12) == 2  # as stored: a sliver past it
+    assert count_linear_regions(theta, phi, -9 / 12, -8 / 12) == 1  # the float kink is the end
 
 
 def test_relu():
