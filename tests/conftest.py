@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# CI replays the same examples every run (a landing must not hinge on a random draw); a
+# developer's run explores new ones. RELULAB_HYPOTHESIS_PROFILE=ci selects the former.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("RELULAB_HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["RELULAB_HYPOTHESIS_PROFILE"])
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
