@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import queue
@@ -276,10 +277,27 @@ class Sandbox:
             z.kill()
         if self.isolation == "container":
             # No PID namespace to tear down: whatever a zygote killed mid-run left behind is
-            # found by the sandbox uid, which is the sandbox's alone.
+            # found by the sandbox uid. Its lock is taken first, so that the uid cannot be
+            # another zygote's meanwhile (if it already is, that zygote killed the leftovers
+            # when it started).
             for z in self._all:
                 if z.uid > 0:
-                    _procs.kill_uid(z.uid)
+                    self._kill_leftovers(z.uid)
+
+    @staticmethod
+    def _kill_leftovers(uid: int) -> None:
+        lock = os.path.join(_private_dir(), "uids", f"uid-{uid}")
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _procs.kill_uid(uid)
+        except OSError:
+            pass  # another zygote holds the uid now
+        finally:
+            os.close(fd)
 
     def _replace(self, dead: _Zygote) -> _Zygote:
         """A fresh zygote in place of ``dead``; none once the sandbox is closed (a run that
