@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import get_args
@@ -265,11 +266,13 @@ def grade(
                 f"--student-id sets the seed of one student, but {len(found)} submissions were "
                 "found; grade them without it (each file stem is its student id) or one at a time"
             )
-    sys.exit(
-        _run_batch(
-            course, list(submissions), assignment, out, jobs, seed, force, student_id, roster
-        )
+    status = _run_batch(
+        course, list(submissions), assignment, out, jobs, seed, force, student_id, roster
     )
+    # Everything is written: a Ctrl-C arriving while Python shuts down cannot change it, and
+    # must not turn the status (130 after an interrupt) into a death by signal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(status)
 
 
 @main.command()
