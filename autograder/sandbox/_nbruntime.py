@@ -85,8 +85,13 @@ class QuietPlots:
         ("matplotlib.pyplot", None, ("show", "pause", "savefig", "tight_layout")),
     )
 
-    def __init__(self) -> None:
+    def __init__(self, lazy_ticks: bool = True) -> None:
         self.saved: list[tuple[object, str, object]] = []
+        self.lazy_ticks = lazy_ticks
+
+    def _patch(self, owner: object, attr: str, value: object) -> None:
+        self.saved.append((owner, attr, owner.__dict__.get(attr, _MISSING)))
+        setattr(owner, attr, value)
 
     def __enter__(self) -> QuietPlots:
         for module_name, owner_name, attrs in self.PATCHES:
@@ -96,8 +101,16 @@ class QuietPlots:
                 continue
             for attr in attrs:
                 if hasattr(owner, attr):
-                    self.saved.append((owner, attr, owner.__dict__.get(attr, _MISSING)))
-                    setattr(owner, attr, _nothing)
+                    self._patch(owner, attr, _nothing)
+        axis = getattr(sys.modules.get("matplotlib.axis"), "Axis", None)
+        if (
+            self.lazy_ticks
+            and axis is not None
+            and all(callable(axis.__dict__.get(name)) for name in _LazyTicks.METHODS)
+        ):
+            _LazyTicks.install_builder()
+            for name in _LazyTicks.METHODS:
+                self._patch(axis, name, _LazyTicks(axis.__dict__[name]).function(name))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -112,6 +125,87 @@ class QuietPlots:
 
 def _nothing(*args, **kwargs) -> None:
     return None
+
+
+class _LazyTicks:
+    """matplotlib's tick lists are lazy, but a new Axes makes every Axis build its ticks at
+    once (its ``grid`` and ``set_clip_path`` walk them), which is half of what an Axes costs.
+    While a plot cell runs, these walks skip a tick list not built yet: the settings are kept
+    where matplotlib keeps them for ticks still to come (the tick keywords; the clip path,
+    applied when the list is built, whenever that is), so a tick built later is the tick it
+    would have been."""
+
+    METHODS = ("set_tick_params", "set_clip_path")
+    LISTS = ("majorTicks", "minorTicks")
+    PENDING = "_relulab_pending_clip"
+
+    def __init__(self, original) -> None:
+        self.original = original
+
+    def function(self, name: str):
+        """The method ``name`` as a plain function, to be set on the Axis class."""
+        method = getattr(self, name)
+
+        def patched(axis, *args, **kwargs):
+            return method(axis, *args, **kwargs)
+
+        return patched
+
+    @classmethod
+    def _unbuilt(cls, axis) -> list[str]:
+        return [name for name in cls.LISTS if name not in axis.__dict__]
+
+    def set_tick_params(self, axis, *args, **kwargs):
+        if kwargs.get("reset") or (len(args) > 1 and args[1]):
+            return self.original(axis, *args, **kwargs)
+        return self._walking_built_only(axis, args, kwargs, self._unbuilt(axis))
+
+    def set_clip_path(self, axis, *args, **kwargs):
+        unbuilt = self._unbuilt(axis)
+        if unbuilt:
+            pending = axis.__dict__.setdefault(self.PENDING, {})
+            pending.update(dict.fromkeys(unbuilt, (args, kwargs)))
+        return self._walking_built_only(axis, args, kwargs, unbuilt)
+
+    def _walking_built_only(self, axis, args, kwargs, unbuilt):
+        axes = getattr(axis, "axes", None)
+        if unbuilt and getattr(axes, "name", None) == "rectilinear":
+            for spine in axes.spines.values():  # what building a tick does: place the spines
+                if getattr(spine, "axis", None) is axis:
+                    getattr(spine, "_ensure_position_is_set", _nothing)()
+        for name in unbuilt:
+            axis.__dict__[name] = []
+        try:
+            return self.original(axis, *args, **kwargs)
+        finally:
+            for name in unbuilt:
+                if axis.__dict__.get(name) == []:
+                    del axis.__dict__[name]
+
+    @classmethod
+    def install_builder(cls) -> None:
+        """Make matplotlib's lazy tick list apply a clip path kept for it when it is built.
+        Installed once in the process and left in place: ticks of a figure made in a plot
+        cell may be built long after the cell (when it is drawn)."""
+        lazy = getattr(sys.modules.get("matplotlib.axis"), "_LazyTickList", None)
+        get = getattr(lazy, "__get__", None)
+        if get is None or getattr(get, "_relulab", False):
+            return
+        pending_name, lists = cls.PENDING, cls.LISTS
+
+        def __get__(self, instance, owner):  # noqa: N807 - the descriptor protocol's name
+            ticks = get(self, instance, owner)
+            if instance is not None:
+                pending = instance.__dict__.get(pending_name)
+                name = lists[0] if getattr(self, "_major", True) else lists[1]
+                if pending and name in pending:  # kept: building may rebuild (spines do)
+                    args, kwargs = pending[name]
+                    for tick in ticks:
+                        tick.set_clip_path(*args, **kwargs)
+            return ticks
+
+        __get__._relulab = True
+        lazy.__get__ = __get__
 
 
 def close_figures() -> None:
