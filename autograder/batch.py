@@ -225,7 +225,12 @@ def grade_batch(
     closing = ExitStack()  # closes the sandbox (which may be any context manager in tests)
     try:
         sandbox = closing.enter_context(
-            Sandbox(hide=hide, workers=max(1, jobs), require=course.sandbox.require)
+            Sandbox(
+                hide=hide,
+                workers=max(1, jobs),
+                require=course.sandbox.require,
+                notebooks=any(e.path.suffix == ".ipynb" for e in todo),
+            )
         )
     except SandboxUnavailable as exc:  # too little isolation here: grade nothing, say so
         _refuse_all(out_dir, summary, todo, course, assignment, seed, student, fingerprint, exc)

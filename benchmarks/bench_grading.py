@@ -1,6 +1,7 @@
 """Grading cost per submission and batch throughput, against a baseline of bare Python starts.
 
     python benchmarks/bench_grading.py [--n 60] [--jobs 2] [--repeat 3] [--notebooks]
+                                       [--nbgrader] [--folders]
 
 Copies the correct composition sample N times (with --notebooks: the released exercise notebook
 with its answers filled in, plot cells and all, as students submit it), grades the folder with
@@ -9,6 +10,11 @@ with starting N `python -c "import numpy"` processes J at a time. Also times one
 alone. Best of --repeat rounds. CPU is counted for every process of a command (the sandbox's
 workers are not children anyone waits for): each command runs in a cgroup of its own (cgroup v1
 cpuacct or v2 cpu.stat, when this machine lets us create one; "n/a" otherwise).
+
+--nbgrader (with --notebooks): also the exported nbgrader course's `nbgrader autograde` on the
+same N notebooks (the course exported and generate_assignment run once, outside the timing).
+--folders: also the same N files in one folder per student (`relulab grade subs/*/*.py`, the
+layout LMS downloads have), which must cost what the flat folder costs.
 """
 
 from __future__ import annotations
@@ -44,17 +50,17 @@ class CpuMeter:
                 break
             path.rmdir()
 
-    def run(self, cmd: list[str]) -> None:
+    def run(self, cmd: list[str], cwd: Path | None = None) -> None:
         """Run ``cmd`` inside the cgroup (it joins before it starts anything)."""
         if self.path is None:
-            subprocess.run(cmd, check=True, capture_output=True)
+            subprocess.run(cmd, check=True, capture_output=True, cwd=cwd)
             return
         procs = self.path / "cgroup.procs"
 
         def join() -> None:
             procs.write_text(str(os.getpid()))
 
-        subprocess.run(cmd, check=True, capture_output=True, preexec_fn=join)
+        subprocess.run(cmd, check=True, capture_output=True, preexec_fn=join, cwd=cwd)
 
     def seconds(self) -> float | None:
         if self.path is None:
@@ -108,6 +114,34 @@ def notebook_submission() -> bytes:
     return nbformat.writes(exercise_submission("correct")).encode()
 
 
+def nbgrader_course(tmp: Path, n: int) -> tuple[Path, list[str]]:
+    """An exported nbgrader course holding N submissions of the filled composition notebook."""
+    import copy
+
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "tests" / "platforms"))
+    sys.path.insert(0, str(ROOT))
+    from platform_helpers import answer_sources
+
+    from autograder.export.nbgrader import export
+
+    course = export(tmp / "nbgrader")
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    subprocess.run([*nbgrader, "generate_assignment", "composition", "--force"], cwd=course,
+                   check=True, capture_output=True)  # fmt: skip
+    release = nbformat.read(course / "release" / "composition" / "composition.ipynb", 4)
+    nb = copy.deepcopy(release)
+    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    for cell, (_functions, source) in zip(answers, answer_sources("correct"), strict=True):
+        cell.source = source
+    for i in range(n):
+        path = course / "submitted" / f"student{i:03d}" / "composition" / "composition.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+    return course, [*nbgrader, "autograde", "composition", "--force"]
+
+
 def fmt(cpu: float | None) -> str:
     return "n/a" if cpu is None else f"{cpu:.2f} s"
 
@@ -118,7 +152,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--notebooks", action="store_true", help="grade notebooks, not .py files")
+    parser.add_argument("--nbgrader", action="store_true", help="also nbgrader autograde")
+    parser.add_argument("--folders", action="store_true", help="also one folder per student")
     args = parser.parse_args()
+    if args.nbgrader and not args.notebooks:
+        parser.error("--nbgrader grades notebooks: add --notebooks")
     grade = [sys.executable, "-m", "autograder.cli", "grade", "--assignment", "composition"]
     kind = "notebook" if args.notebooks else ".py file"
     with tempfile.TemporaryDirectory() as tmp:
@@ -145,6 +183,24 @@ def main() -> None:
         base = best(
             [measured(lambda m: baseline(m, args.n, args.jobs)) for _ in range(args.repeat)]
         )
+        folders = nbg = None
+        if args.folders:
+            per_student = Path(tmp) / "per_student"
+            for i in range(args.n):
+                (per_student / f"student{i:03d}").mkdir(parents=True)
+                (per_student / f"student{i:03d}" / f"submission{suffix}").write_bytes(data)
+            files = sorted(str(p) for p in per_student.glob(f"*/*{suffix}"))
+            folders = best(
+                [
+                    measured(lambda m, r=r: m.run([*grade, *files, "--out", f"{tmp}/f{r}", *jobs]))
+                    for r in range(args.repeat)
+                ]
+            )
+        if args.nbgrader:
+            course, autograde = nbgrader_course(Path(tmp), args.n)
+            nbg = best(
+                [measured(lambda m: m.run(autograde, cwd=course)) for _ in range(args.repeat)]
+            )
     print(f"one {kind} (command wall time, incl. start-up): {one[0]:.3f} s, CPU {fmt(one[1])}")
     print(
         f"{args.n} {kind}s, --jobs {args.jobs}: {batch[0]:.3f} s "
@@ -154,9 +210,22 @@ def main() -> None:
         f"{args.n} x python -c 'import numpy', {args.jobs} at a time: {base[0]:.3f} s, "
         f"CPU {fmt(base[1])}"
     )
-    print(f"ratio batch / baseline: wall {batch[0] / base[0]:.2f}", end="")
-    if batch[1] is not None and base[1] is not None:
-        print(f", CPU {batch[1] / base[1]:.2f}")
+    ratio("batch", batch, base)
+    if folders is not None:
+        print(f"{args.n} {kind}s in one folder per student, --jobs {args.jobs}: {folders[0]:.3f} s, "
+              f"CPU {fmt(folders[1])}")  # fmt: skip
+        ratio("per-student folders", folders, batch, "flat batch")
+    if nbg is not None:
+        print(
+            f"nbgrader autograde (relulab's export) of {args.n}: {nbg[0]:.3f} s, CPU {fmt(nbg[1])}"
+        )
+        ratio("nbgrader", nbg, batch, "relulab batch")
+
+
+def ratio(name: str, a: tuple, b: tuple, of: str = "baseline") -> None:
+    print(f"ratio {name} / {of}: wall {a[0] / b[0]:.2f}", end="")
+    if a[1] is not None and b[1] is not None:
+        print(f", CPU {a[1] / b[1]:.2f}")
     else:
         print()
 

@@ -100,7 +100,7 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
     student = student_id_from_metadata(root / "submission_metadata.json", path.stem)
     hide = [*source_roots(), root.resolve()]
     try:
-        sandbox = Sandbox(hide=hide, workers=1, require=require)
+        sandbox = Sandbox(hide=hide, workers=1, require=require, notebooks=path.suffix == ".ipynb")
     except SandboxUnavailable as exc:  # includes IsolationRefused
         return zero_results(
             assignment,

@@ -120,9 +120,10 @@ def unmet(isolation: Mapping, require: Sequence[str]) -> list[str]:
 class _Zygote:
     """One warm zygote process: numpy imported, forks one child per attempt."""
 
-    def __init__(self, slot: int = 0, hide: Sequence[str] = ()) -> None:
+    def __init__(self, slot: int = 0, hide: Sequence[str] = (), notebooks: bool = False) -> None:
         self.slot = slot  # which worker (its children get a uid of their own: _zygote.claim_uid)
         self.hide = list(hide)
+        self.notebooks = notebooks
         self.isolation: dict = {}
         self.root_dir = ""
         self.uid = 0
@@ -142,7 +143,11 @@ class _Zygote:
     def wait_ready(self) -> None:
         assert self.proc.stdin is not None
         try:
-            config = {"hide": self.hide, "lock_dir": os.path.join(_private_dir(), "uids")}
+            config = {
+                "hide": self.hide,
+                "lock_dir": os.path.join(_private_dir(), "uids"),
+                "notebooks": self.notebooks,
+            }
             self.proc.stdin.write((json.dumps(config) + "\n").encode())
             self.proc.stdin.flush()
         except OSError:
@@ -222,13 +227,19 @@ class Sandbox:
     package folders, the output folder, the submissions' folders); an allowed entry holding one
     of them is dropped.
     workers: number of zygotes, i.e. how many run() calls can proceed at the same time.
+    notebooks: notebooks are coming: the children's notebook libraries are imported at once,
+    while the caller goes on, rather than at the first notebook.
     require: isolation layers (REQUIREMENTS) without which no submission may be graded: raises
     IsolationRefused. SandboxUnavailable when the sandbox cannot run here at all.
     run() is thread-safe. Use as a context manager, or call close().
     """
 
     def __init__(
-        self, hide: Sequence[Path] = (), workers: int = 1, require: Sequence[str] = ()
+        self,
+        hide: Sequence[Path] = (),
+        workers: int = 1,
+        require: Sequence[str] = (),
+        notebooks: bool = False,
     ) -> None:
         self.hide = [str(Path(p).resolve()) for p in hide]
         self._idle: queue.Queue[_Zygote] = queue.Queue()
@@ -238,7 +249,8 @@ class Sandbox:
         unknown = [r for r in require if r not in REQUIREMENTS]
         if unknown:
             raise ValueError(f"unknown isolation requirement(s): {', '.join(unknown)}")
-        zygotes = [_Zygote(slot, self.hide) for slot in range(max(1, workers))]
+        self.notebooks = notebooks
+        zygotes = [_Zygote(slot, self.hide, notebooks) for slot in range(max(1, workers))]
         try:
             for z in zygotes:
                 z.wait_ready()
@@ -305,7 +317,7 @@ class Sandbox:
         dead.kill()
         if self._closed:
             return dead
-        fresh = _Zygote(dead.slot, dead.hide)
+        fresh = _Zygote(dead.slot, dead.hide, dead.notebooks)
         fresh.wait_ready()
         with self._lock:
             if self._closed:  # closed while it started

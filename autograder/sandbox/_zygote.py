@@ -46,6 +46,7 @@ import resource
 import select
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -383,7 +384,6 @@ def _spawn(req: dict, groups: list[int]) -> Attempt | None:
     setup = SETUP
     msg_r, msg_w = os.pipe()
     out_r, out_w = os.pipe()
-    pid_r, pid_w = os.pipe()
     st_r, st_w = os.pipe()
     in_r, in_w = os.pipe()
     sub_fd = os.open(req["submission"], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
@@ -392,36 +392,143 @@ def _spawn(req: dict, groups: list[int]) -> Attempt | None:
         scratch = tempfile.mkdtemp(prefix="relulab-work-")
         if setup.separate_uid:
             os.chown(scratch, setup.uid, setup.gid)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    helper = os.fork()
-    if helper == 0:  # helper
-        try:
-            for fd in (msg_r, out_r, pid_r, st_r, in_w):
-                os.close(fd)
-            if enter_mode(setup.mode, setup.uid):
-                os._exit(71)  # half-entered namespaces: do not go on
-            child = os.fork()
-            if child == 0:
-                os.close(pid_w)
-                child_main(msg_w, out_w, st_w, in_r, sub_fd, scratch, req, groups)  # no return
-            os.write(pid_w, str(child).encode())
-        finally:
-            os._exit(0)
-    for fd in (msg_w, out_w, pid_w, st_w, in_r, sub_fd):
+    pid = FORKS.spawn(req, groups, scratch, [msg_w, out_w, st_w, in_r, sub_fd])
+    for fd in (msg_w, out_w, st_w, in_r, sub_fd):
         os.close(fd)
-    os.waitpid(helper, 0)
-    text = os.read(pid_r, 100).decode()
-    os.close(pid_r)
-    if not text:
+    if not pid:
         for fd in (msg_r, out_r, st_r, in_w):
             os.close(fd)
         _clean_scratch(scratch)
         return None
     os.set_blocking(in_w, False)
-    att = Attempt(int(text), msg_r, out_r, in_w, st_r)
+    att = Attempt(pid, msg_r, out_r, in_w, st_r)
     att.scratch = scratch
     return att
+
+
+class ForkServer:
+    """The process every child is forked from: a fork of the zygote made right after its
+    setup, before it has read a single result. The zygote reads what children send (their
+    answers, their output) and so holds it in its memory after it is freed; a child forked
+    from the zygote would inherit that memory and could read other submissions' results in
+    it. The fork server only ever receives requests (paths, limits, question names: no
+    inputs, no results) and the children's pipe ends, so what a child inherits is the same
+    for every submission.
+    """
+
+    MAX_REQUEST = 1 << 20
+
+    def __init__(self) -> None:
+        self.sock = -1
+        self.pid = 0
+
+    def start(self, keep_closed: list[int], warm: bool = False) -> None:
+        """Fork the server; with ``warm`` it imports the notebook libraries first, while the
+        grader goes on with its own start."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                mine.close()
+                devnull = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(devnull, 0)  # the grader's request channel is the zygote's alone
+                os.close(devnull)
+                for fd in keep_closed:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                if warm:
+                    _warm_notebook_libraries()
+                self._serve(theirs)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.sock, self.pid = mine, pid
+
+    def stop(self) -> None:
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.pid = 0
+
+    def _ask(self, message: dict, fds: list[int] = ()) -> dict:
+        try:
+            socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
+            data = self.sock.recv(4096)
+            return json.loads(data) if data else {}
+        except (OSError, ValueError):
+            return {}
+
+    def warm(self) -> None:
+        self._ask({"op": "warm"})
+
+    def spawn(self, req: dict, groups: list[int], scratch: str, fds: list[int]) -> int:
+        """Fork a helper (which forks the child) with these pipe ends; the child's pid or 0."""
+        answer = self._ask({"op": "spawn", "req": req, "groups": groups, "scratch": scratch}, fds)
+        pid = answer.get("pid")
+        return pid if type(pid) is int and pid > 0 else 0
+
+    # -- in the fork server ----------------------------------------------------------------
+
+    def _serve(self, sock: socket.socket) -> None:
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, self.MAX_REQUEST, 8)
+            except OSError:
+                return
+            if not data:
+                return  # the zygote is gone
+            try:
+                message = json.loads(data)
+                if message.get("op") == "warm":
+                    _warm_notebook_libraries()
+                    answer = {"ok": True}
+                else:
+                    answer = {"pid": self._fork_helper(message, fds)}
+            except Exception as exc:  # noqa: BLE001 - a bug here must not hang the zygote
+                answer = {"error": f"{type(exc).__name__}: {exc}"}
+            finally:
+                for fd in fds:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            sock.send(json.dumps(answer).encode())
+
+    @staticmethod
+    def _fork_helper(message: dict, fds: list[int]) -> int:
+        msg_w, out_w, st_w, in_r, sub_fd = fds
+        req, groups, scratch = message["req"], message["groups"], message["scratch"]
+        pid_r, pid_w = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        helper = os.fork()
+        if helper == 0:  # helper
+            try:
+                os.close(pid_r)
+                if enter_mode(SETUP.mode, SETUP.uid):
+                    os._exit(71)  # half-entered namespaces: do not go on
+                child = os.fork()
+                if child == 0:
+                    os.close(pid_w)
+                    child_main(msg_w, out_w, st_w, in_r, sub_fd, scratch, req, groups)  # no return
+                os.write(pid_w, str(child).encode())
+            finally:
+                os._exit(0)
+        os.close(pid_w)
+        os.waitpid(helper, 0)
+        text = os.read(pid_r, 100).decode()
+        os.close(pid_r)
+        return int(text) if text.isdigit() else 0
+
+
+FORKS = ForkServer()
 
 
 def _frames(att: Attempt, budget: int):
@@ -532,7 +639,7 @@ def _save_group(req: dict, att: Attempt, payload: bytes, results: dict) -> None:
 def run_request(req: dict) -> dict:
     """Run every group of a request, in as many fresh children as needed."""
     if req["submission"].endswith(".ipynb"):
-        _warm_notebook_libraries()
+        _warm_fork_server()
     limits = req["limits"]
     n_groups = len(req["groups"])
     results: dict[int, dict] = {}
@@ -766,6 +873,14 @@ def _reap_orphans(child: int) -> None:
             return
 
 
+def _warm_fork_server() -> None:
+    """Have the fork server import the notebook libraries, once (see below)."""
+    global _warmed
+    if not _warmed:
+        _warmed = True
+        FORKS.warm()
+
+
 def _warm_notebook_libraries() -> None:
     """Import matplotlib (pyplot, Agg) once, so every later child has it: about 0.4 s that every
     notebook would otherwise pay again. Done on the first notebook rather than at start: a batch
@@ -801,6 +916,10 @@ def zygote_main() -> None:
         hello.update(mode=SETUP.mode, isolation=SETUP.info(), pid=os.getpid())
     except Exception as exc:  # a bug here must not hang the parent
         hello = {"ready": False, "error": f"{type(exc).__name__}: {exc}"}
+    if hello["ready"]:
+        global _warmed
+        _warmed = bool(config.get("notebooks"))
+        FORKS.start(keep_closed=[reply.fileno()], warm=_warmed)
     reply.write(json.dumps(hello) + "\n")
     reply.flush()
     if not hello["ready"]:

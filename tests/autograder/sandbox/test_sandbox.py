@@ -415,10 +415,54 @@ def test_notebook_plot_cells_scores_exactly_as_before(box, write):
             "    fig.canvas.draw()\n    w, h = fig.canvas.get_width_height()\n"
             "    plt.close(fig)\n    return helper(np.asarray(line.get_ydata())) + 0 * w * h",
             "def g():\n    return [callable(explore), type(slider).__name__]",
+            "fig, ax = plt.subplots()\nax.grid(True)\nax.plot([1, 2], [1, 2, 3])\nlate = 1",
         ],
     )
     r = box.run(path, [Call("a", "q", "f", (np.arange(3.0),)), Call("b", "q", "g")], FAST)
-    assert r.load_messages == ["cell 3 raised RuntimeError: the plot cell broke (line 2 of cell 3)"]
+    assert r.load_messages == [
+        "cell 3 raised RuntimeError: the plot cell broke (line 2 of cell 3)",
+        "cell 7 raised ValueError: x and y must have same first dimension, but have shapes (2,)"
+        " and (3,) (line 3 of cell 7)",
+    ]
     assert r.outcomes["a"].status == "ok", r.outcomes["a"].message
     assert np.array_equal(r.outcomes["a"].value, [0.0, 2.0, 4.0])
     assert r.outcomes["b"].value[0] is True
+
+
+def _memory_holds(pid: int, needle: bytes) -> bool:
+    """Whether any readable mapping of process ``pid`` holds ``needle`` (read as root)."""
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            span, perms = line.split()[:2]
+            if not perms.startswith("r") or "[vvar]" in line or "[vsyscall]" in line:
+                continue
+            start, end = (int(x, 16) for x in span.split("-"))
+            try:
+                mem.seek(start)
+                if needle in mem.read(end - start):
+                    return True
+            except (OSError, OverflowError, ValueError):
+                continue
+    return False
+
+
+CANARY = """
+def canary():
+    return "RELULAB-" + "RESULT-CANARY-" + "one submission's answer"
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="reads another process's memory")
+def test_children_are_forked_from_a_process_that_never_held_a_result(write):
+    # The zygote reads every answer a child sends; a child forked from it would inherit that
+    # memory. Children come from the fork server, which must never hold one.
+    needle = b"RELULAB-RESULT-CANARY-one submission's answer"
+    with Sandbox(workers=1) as one:
+        r = one.run(write(CANARY), [Call("c", "q", "canary")], FAST)
+        assert r.outcomes["c"].value == needle.decode()
+        zygote = one._all[0].proc.pid  # noqa: SLF001 - the test looks inside on purpose
+        with open(f"/proc/{zygote}/task/{zygote}/children") as f:
+            children = [int(p) for p in f.read().split()]
+        assert len(children) == 1, children  # the fork server, nothing left of the run
+        assert _memory_holds(zygote, needle)  # the search can see an answer where there is one
+        assert not _memory_holds(children[0], needle)
