@@ -51,7 +51,8 @@ def inject(nb, mutant) -> None:
 
 
 @pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=lambda m: m.id)
-def test_self_check_flags_the_mistake_in_its_function(mutant, tmp_path):
+def test_self_check_flags_the_mistake_in_its_function(mutant, tmp_path, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # the figures are made, never rendered
     path = ROOT / "solutions" / f"{mutant.assignment}.ipynb"
     nb = nbformat.read(path, as_version=4)
     inject(nb, mutant)
