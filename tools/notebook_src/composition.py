@@ -386,6 +386,7 @@ with when_ready():
         for k in kinks_1[(kinks_1 > x_g[0]) & (kinks_1 < x_g[-1])]:
             ax.axvline(k, color="grey", ls=":", lw=1)
         ax.set_xlabel("x")
+    for ax in axes[:3]:
         ax.legend(fontsize="x-small", loc="upper left")
     axes[3].plot([], [], "x", color="k", label="new kinks from clipping (x)")
     axes[3].plot([], [], ":", color="grey", label="kinks of layer 1 (dotted)")
