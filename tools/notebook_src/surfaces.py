@@ -368,7 +368,11 @@ def region_polygons(layers, box):
     return polygons, patterns
 
 
-PALETTE = plt.get_cmap("Set3").colors + plt.get_cmap("Pastel1").colors[:8]
+PALETTE = (  # 20 distinct light colours (ColorBrewer Set3 and pastel shades)
+    "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
+    "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f", "#fbb4ae", "#b3cde3",
+    "#decbe4", "#fed9a6", "#e5d8bd", "#a6cee3", "#b2df8a", "#cab2d6",
+)  # fmt: skip
 
 
 def region_colours(polygons):
@@ -450,7 +454,7 @@ with when_ready():
 
 # %% role=plot
 with when_ready():
-    polygons, patterns = region_polygons(layers_demo, box_demo)
+    polygons, _ = region_polygons(layers_demo, box_demo)
     colours = region_colours(polygons)
     W_top, b_top = layers_demo[-1]
     output = (neuron_surfaces(grid_points, layers_demo)[-1] @ W_top.T + b_top)[:, 0]
