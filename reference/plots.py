@@ -40,6 +40,7 @@ __all__ = [
     "plot_shallow_panels",
     "plot_composition",
     "plot_sawtooth",
+    "PIECE_COLORS",
 ]
 
 REGION_COLORS = ("#dbe9f6", "#fde2c8")
@@ -216,6 +217,12 @@ def plot_shallow_panels(
     return fig
 
 
+PIECE_COLORS = (
+    "#a6cee3", "#fdbf6f", "#b2df8a", "#fb9a99", "#cab2d6", "#ffff99", "#8dd3c7", "#d9d9d9",
+    "#bc80bd", "#80b1d3", "#fccde5", "#ccebc5",
+)  # fmt: skip
+
+
 def plot_composition(
     theta1: np.ndarray,
     phi1: np.ndarray,
@@ -224,11 +231,14 @@ def plot_composition(
     lo: float,
     hi: float,
 ) -> Figure:
-    """Network 1 (x -> y), network 2 (y -> y') and their composition (x -> y'), regions shaded.
+    """Network 1 (x -> y), network 2 (y -> y') and their composition (x -> y').
 
     theta1: (D1, 2); phi1: (D1 + 1,); theta2: (D2, 2); phi2: (D2 + 1,). Network 1 is drawn on
     [lo, hi], network 2 on the range of y that network 1 reaches there, the composition on
-    [lo, hi]; each title counts the linear regions.
+    [lo, hi]; each title counts the linear regions. Network 2's pieces are shaded in
+    PIECE_COLORS (piece i in colour i, cycling after 12), network 1's panel shows the same
+    colours as horizontal bands of y, and each region of the composition is shaded in the
+    colour of the piece of network 2 it reuses (the piece its y falls in).
     """
     lo, hi = check_interval(lo, hi)
     net1 = shallow_to_layers(theta1, phi1)
@@ -239,21 +249,30 @@ def plot_composition(
         y_lo, y_hi = y_lo - 1.0, y_hi + 1.0
     net2 = shallow_to_layers(theta2, phi2)
     deep = deep_to_layers(*composition_to_deep(theta1, phi1, theta2, phi2))
+    edges2 = linear_piece_edges(net2, y_lo, y_hi)
+    edges3 = linear_piece_edges(deep, lo, hi)
+    colours2 = [PIECE_COLORS[i % len(PIECE_COLORS)] for i in range(edges2.size - 1)]
+    y_mid = mlp(((edges3[:-1] + edges3[1:]) / 2)[:, None], net1)[:, 0]
+    reused = np.clip(np.searchsorted(edges2, y_mid, side="right") - 1, 0, edges2.size - 2)
     fig, axes = new_figure(1, 3)
     ax1, ax2, ax3 = axes[0]
+    for i, colour in enumerate(colours2):
+        ax1.axhspan(edges2[i], edges2[i + 1], color=colour, alpha=0.6, lw=0, zorder=0)
+    shade_regions(ax2, edges2, colours2)
+    shade_regions(ax3, edges3, [colours2[i] for i in reused])
     for ax, layers, a, b, name in (
         (ax1, net1, lo, hi, "network 1"),
         (ax2, net2, y_lo, y_hi, "network 2"),
         (ax3, deep, lo, hi, "composition"),
     ):
-        pieces = _draw_network(ax, layers, a, b, shade=True, color="k")
+        pieces = _draw_network(ax, layers, a, b, shade=False, color="k")
         ax.set_title(f"{name}: {pieces} regions")
     ax1.set_ylabel("y")
     ax2.set_xlabel("y")
     ax2.set_ylabel("y'")
     ax3.set_ylabel("y'")
     # the composition drawn from the shallow nets directly, on top: it must coincide
-    x = _samples(lo, hi, linear_piece_edges(deep, lo, hi))
+    x = _samples(lo, hi, edges3)
     ax3.plot(x, compose(x, theta1, phi1, theta2, phi2), color="C1", lw=0.8, ls="--")
     return fig
 

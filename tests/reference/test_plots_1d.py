@@ -35,6 +35,11 @@ def strips(ax) -> int:
     return sum(len(c.get_paths()) for c in ax.collections if isinstance(c, PolyCollection))
 
 
+def strip_colours(ax) -> np.ndarray:
+    (cells,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    return cells.get_facecolors()
+
+
 def test_importing_plots_loads_neither_matplotlib_nor_pyplot():
     code = (
         "import sys, numpy as np, reference.plots as p\n"
@@ -101,7 +106,25 @@ def test_plot_composition_three_by_three():
     assert ax1.get_title() == "network 1: 3 regions"
     assert ax2.get_title() == "network 2: 3 regions"
     assert ax3.get_title() == "composition: 9 regions"
-    assert (strips(ax1), strips(ax2), strips(ax3)) == (3, 3, 9)
+    assert (strips(ax2), strips(ax3)) == (3, 9)
+    assert len(ax1.patches) == 3  # network 2's pieces as bands of y
+    # each region of the composition is shaded like the piece of network 2 that it reuses:
+    # network 2's kinks are at y = -1, -0.2, 0.5 (theta2), so its pieces on [-1, 1] are
+    # (-1, -0.2), (-0.2, 0.5), (0.5, 1)
+    piece_colours = [tuple(c) for c in strip_colours(ax2)]
+    assert len(set(piece_colours)) == 3
+    bands = [tuple(p.get_facecolor()) for p in ax1.patches]
+    assert [b[:3] for b in bands] == [c[:3] for c in piece_colours]
+    composition = strip_colours(ax3)
+    (cells,) = [c for c in ax3.collections if isinstance(c, PolyCollection)]
+    for colour, path in zip(composition, cells.get_paths(), strict=True):
+        x_mid = np.mean(path.vertices[:, 0])
+        y = shallow_net(np.array([x_mid]), theta1, phi1)[0]
+        piece = int(np.searchsorted([-0.2, 0.5], y))
+        assert tuple(colour) == piece_colours[piece], (x_mid, y)
+    # network 1 zig-zags three times, visiting pieces 1, 2, 3 then 3, 2, 1 then 1, 2, 3
+    order = [piece_colours.index(tuple(c)) for c in composition]
+    assert order == [0, 1, 2, 2, 1, 0, 0, 1, 2]
     # network 2 is drawn over the range of y that network 1 reaches: [-1, 1]
     np.testing.assert_allclose(ax2.get_xlim(), (-1, 1))
     dashed = ax3.lines[-1]
