@@ -11,7 +11,7 @@ Curves are sampled on a uniform grid plus their exact breakpoints, so corners ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from reference.depth import linear_piece_edges, mlp, sawtooth_layers
 from reference.shallow import (
     check_interval,
     count_linear_regions,
+    interpolant_net,
     kink_locations,
     relu,
     shallow_net,
@@ -40,6 +41,8 @@ __all__ = [
     "plot_shallow_panels",
     "plot_composition",
     "plot_sawtooth",
+    "plot_interpolants",
+    "plot_approximation_error",
     "PIECE_COLORS",
 ]
 
@@ -301,4 +304,74 @@ def plot_sawtooth(depths: Sequence[int], lo: float = -2.0, hi: float = 2.0) -> F
         ax.set_xlabel("x")
     for ax in flat[len(depths) :]:
         ax.set_visible(False)
+    return fig
+
+
+def plot_interpolants(
+    f: Callable[[np.ndarray], np.ndarray] = np.sin,
+    lo: float = -np.pi,
+    hi: float = np.pi,
+    knot_counts: Sequence[int] = (4, 7, 13),
+) -> Figure:
+    """One panel per knot count K: f on [lo, hi] and the shallow network through K equally
+    spaced knots (`reference.shallow.interpolant_net`, K - 1 units), knots marked.
+
+    f: vectorised callable, (N,) -> (N,). The default counts start at 4: for sin on [-pi, pi]
+    three knots (-pi, 0, pi) all sit on zeros and give the flat network y = 0.
+    """
+    lo, hi = check_interval(lo, hi)
+    counts = [int(k) for k in knot_counts]
+    if not counts or min(counts) < 2:
+        raise ValueError("knot_counts must be a non-empty sequence of ints >= 2")
+    fig, axes = new_figure(1, len(counts), panel_size=(3.8, 3.0))
+    for ax, k in zip(axes[0], counts, strict=True):
+        knots = np.linspace(lo, hi, k)
+        theta, phi = interpolant_net(f, knots)
+        x = _samples(lo, hi, knots)
+        ax.plot(x, f(x), color="0.6", lw=3, alpha=0.6, label="f")
+        ax.plot(x, shallow_net(x, theta, phi), "C3", label="network")
+        ax.plot(knots, f(knots), "k.", ms=8, label="knots")
+        ax.set_title(f"{k} knots, {theta.shape[0]} hidden units")
+        ax.set_xlabel("x")
+        ax.set_xlim(lo, hi)
+    axes[0, 0].legend(loc="best", fontsize="small")
+    return fig
+
+
+def plot_approximation_error(
+    functions: dict[str, Callable[[np.ndarray], np.ndarray]] | None = None,
+    lo: float = -np.pi,
+    hi: float = np.pi,
+    widths: Sequence[int] = (1, 2, 4, 8, 16, 32, 64, 128),
+    n: int = 20001,
+) -> Figure:
+    """Universal approximation as a picture: max |network - f| against the width D, log-log.
+
+    For each named f (default: sin x and exp(x / 2)) and each D in widths, the network is
+    the interpolant at D + 1 equally spaced knots of [lo, hi]; its error is measured on n
+    uniform points. A dotted guide of slope -2 (the h**2 rate of linear interpolation of a
+    smooth function) is drawn through the first curve's last point.
+    """
+    lo, hi = check_interval(lo, hi)
+    if functions is None:
+        functions = {"sin x": np.sin, "exp(x / 2)": lambda t: np.exp(t / 2)}
+    D = np.array([int(w) for w in widths])
+    if D.size == 0 or D.min() < 1:
+        raise ValueError("widths must be a non-empty sequence of ints >= 1")
+    x = np.linspace(lo, hi, n)
+    fig, axes = new_figure(panel_size=(5.0, 3.6))
+    ax = axes[0, 0]
+    last = None
+    for name, f in functions.items():
+        errors = []
+        for d in D:
+            theta, phi = interpolant_net(f, np.linspace(lo, hi, d + 1))
+            errors.append(float(np.max(np.abs(shallow_net(x, theta, phi) - f(x)))))
+        ax.loglog(D, errors, "o-", label=name)
+        last = errors[-1] if last is None else last
+    ax.loglog(D, last * (D[-1] / D) ** 2, "k:", label="slope -2 ($1/D^2$)")
+    ax.set_xlabel("hidden units D")
+    ax.set_ylabel("max |network - f|")
+    ax.set_title("error against width")
+    ax.legend(loc="best", fontsize="small")
     return fig

@@ -15,8 +15,10 @@ from reference.composition import compose
 from reference.depth import sawtooth
 from reference.plots import (
     new_figure,
+    plot_approximation_error,
     plot_composition,
     plot_function_1d,
+    plot_interpolants,
     plot_network_1d,
     plot_sawtooth,
     plot_shallow_panels,
@@ -162,3 +164,34 @@ def test_plot_network_1d_and_shade_regions():
     fig2, axes = new_figure()
     shade_regions(axes[0, 0], np.array([0.0, 1.0, 3.0]))
     assert strips(axes[0, 0]) == 2
+
+
+def test_plot_interpolants_follow_sin_and_are_never_flat():
+    fig = plot_interpolants()
+    for ax, k in zip(fig.axes, (4, 7, 13), strict=True):
+        curve, network, knots = ax.lines
+        xk, yk = (np.asarray(a) for a in knots.get_data())
+        np.testing.assert_allclose(xk, np.linspace(-np.pi, np.pi, k))
+        # not every knot on a zero of sin: the network is not the flat line y = 0
+        assert np.max(np.abs(np.sin(xk))) > 0.8
+        x, y = (np.asarray(a) for a in network.get_data())
+        np.testing.assert_allclose(y, np.interp(x, xk, np.sin(xk)), atol=1e-12)
+        assert ax.get_title() == f"{k} knots, {k - 1} hidden units"
+    assert renders(fig)
+
+
+def test_plot_approximation_error_falls_like_one_over_width_squared():
+    widths = (2, 4, 8, 16, 32, 64)
+    fig = plot_approximation_error({"sin": np.sin}, widths=widths, n=4001)
+    ax = fig.axes[0]
+    D, err = (np.asarray(a) for a in ax.lines[0].get_data())
+    np.testing.assert_array_equal(D, widths)
+    x = np.linspace(-np.pi, np.pi, 4001)
+    for d, e in zip(widths, err, strict=True):
+        knots = np.linspace(-np.pi, np.pi, d + 1)
+        assert e == pytest.approx(np.max(np.abs(np.interp(x, knots, np.sin(knots)) - np.sin(x))))
+    # linear interpolation of a smooth function: error ~ h^2 max|f''| / 8, so ratio ~ 4
+    ratios = err[2:-1] / err[3:]
+    assert np.all((3.5 < ratios) & (ratios < 4.5)), ratios
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert renders(fig)
