@@ -334,6 +334,11 @@ check("collapse_linear", _check_collapse_linear)
 # dashed: layer 2), and so is the output (thick), which lies exactly on the single collapsed map
 # $x \mapsto Wx + b$ (dotted). Right, with ReLU: the units of layer 1 are bent lines, layer 2
 # bends them again, and the output is no longer a line.
+#
+# Why the stack collapses: $y = hv = (xw)v = x(wv)$ moves the brackets, which is the
+# *associativity* of matrix multiplication. (The notes call it commutativity, but matrix
+# products do not commute: $wv \neq vw$ in general, and for non-square $w$ one of the two does
+# not even exist.)
 
 # %% role=plot
 with when_ready():
