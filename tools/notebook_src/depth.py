@@ -337,8 +337,7 @@ check("collapse_linear", _check_collapse_linear)
 #
 # Why the stack collapses: $y = hv = (xw)v = x(wv)$ moves the brackets, which is the
 # *associativity* of matrix multiplication. (The notes call it commutativity, but matrix
-# products do not commute: $wv \neq vw$ in general, and for non-square $w$ one of the two does
-# not even exist.)
+# products do not commute: in general $wv \neq vw$, when $vw$ is defined at all.)
 
 # %% role=plot
 with when_ready():
