@@ -26,7 +26,7 @@ from reference.surfaces import activation_patterns, count_regions_grid
 
 def renders(fig: Figure) -> bool:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", dpi=40)
     return buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
