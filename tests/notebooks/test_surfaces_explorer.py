@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from matplotlib.collections import PolyCollection
 
-from reference.surfaces import count_regions_exact, count_regions_grid
+from reference.surfaces import activation_patterns, count_regions_exact, count_regions_grid
 
 nbformat = pytest.importorskip("nbformat")
 
@@ -121,10 +121,62 @@ def check_picture(state: dict, w: tuple[float, float, float]) -> None:
 
 
 @pytest.fixture(scope="module")
-def explorer():
+def namespace():
+    return notebook_namespace()
+
+
+@pytest.fixture(scope="module")
+def explorer(namespace):
     pytest.importorskip("ipywidgets")
-    namespace = notebook_namespace()
     return namespace["explorer"], namespace["explorer_state"]
+
+
+def line_net(W, b):
+    return [
+        (np.array(W, dtype=float), np.array(b, dtype=float)),
+        (np.ones((1, len(b))), np.zeros(1)),
+    ]
+
+
+NETS = {
+    "random 2-4-3-1": [
+        (
+            np.array([[0.9, -0.4], [0.3, 1.1], [-1.2, 0.5], [0.7, 0.7]]),
+            np.array([0.1, -0.3, 0.2, 0.0]),
+        ),
+        (
+            np.array([[1.0, -0.5, 0.8, -1.1], [-0.7, 1.2, 0.4, 0.6], [0.5, 0.5, -1.0, 0.9]]),
+            np.array([0.2, -0.1, 0.05]),
+        ),
+        (np.ones((1, 3)), np.zeros(1)),
+    ],
+    # three lines through one point: 6 regions, not the 7 of general position
+    "concurrent": line_net([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, 0.0]),
+    # a unit repeated, and one scaled by 3: one line, 2 regions
+    "repeated": line_net([[1.0, -2.0], [1.0, -2.0], [3.0, -6.0]], [0.5, 0.5, 1.5]),
+    # a unit that is never on, and one whose line misses the box
+    "dead and outside": line_net([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], [-1.0, 5.0, 0.25]),
+    # thin sliver: two nearly parallel lines meeting inside the box
+    "sliver": line_net([[1.0, 1e-9], [1.0, -1e-9]], [0.0, 0.0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NETS))
+def test_the_notebooks_region_polygons_are_exact(namespace, name):
+    layers = NETS[name]
+    polygons, patterns = namespace["region_polygons"](layers, BOX)
+    assert len(polygons) == count_regions_exact(layers, BOX)
+    assert len(polygons) == {"concurrent": 6, "repeated": 2, "dead and outside": 2}.get(
+        name, len(polygons)
+    )
+    assert sum(area(p) for p in polygons) == pytest.approx(16.0, rel=1e-12)
+    assert all(area(p) > 0 for p in polygons)
+    units = sum(W.shape[0] for W, _ in layers[:-1])
+    assert patterns.shape == (len(polygons), units)
+    # each polygon's pattern is the pattern at its centroid
+    centres = np.array([p.mean(axis=0) for p in polygons])
+    if name != "sliver":  # the sliver's centroids sit within float rounding of its lines
+        np.testing.assert_array_equal(activation_patterns(centres, layers), patterns)
 
 
 def sliders(widget) -> dict:
