@@ -320,9 +320,7 @@ def plot_interpolants(
     three knots (-pi, 0, pi) all sit on zeros and give the flat network y = 0.
     """
     lo, hi = check_interval(lo, hi)
-    counts = [int(k) for k in knot_counts]
-    if not counts or min(counts) < 2:
-        raise ValueError("knot_counts must be a non-empty sequence of ints >= 2")
+    counts = _ints("knot_counts", knot_counts, 2)
     fig, axes = new_figure(1, len(counts), panel_size=(3.8, 3.0))
     for ax, k in zip(axes[0], counts, strict=True):
         knots = np.linspace(lo, hi, k)
@@ -355,9 +353,7 @@ def plot_approximation_error(
     lo, hi = check_interval(lo, hi)
     if functions is None:
         functions = {"sin x": np.sin, "exp(x / 2)": lambda t: np.exp(t / 2)}
-    D = np.array([int(w) for w in widths])
-    if D.size == 0 or D.min() < 1:
-        raise ValueError("widths must be a non-empty sequence of ints >= 1")
+    D = np.array(_ints("widths", widths, 1))
     x = np.linspace(lo, hi, n)
     fig, axes = new_figure(panel_size=(5.0, 3.6))
     ax = axes[0, 0]
@@ -375,3 +371,16 @@ def plot_approximation_error(
     ax.set_title("error against width")
     ax.legend(loc="best", fontsize="small")
     return fig
+
+
+def _ints(name: str, values: object, least: int) -> list[int]:
+    """values as a non-empty list of ints >= least, or a one-line ValueError naming it."""
+    message = f"{name} must be a non-empty sequence of ints >= {least}; got {values!r}"
+    try:
+        given = list(values)  # type: ignore[call-overload]
+        out = [int(v) for v in given]
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if not out or min(out) < least or any(o != v for o, v in zip(out, given, strict=True)):
+        raise ValueError(message)
+    return out
