@@ -11,7 +11,7 @@ Curves are sampled on a uniform grid plus their exact breakpoints, so corners ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from reference.depth import linear_piece_edges, mlp, sawtooth_layers
 from reference.shallow import (
     check_interval,
     count_linear_regions,
+    interpolant_net,
     kink_locations,
     relu,
     shallow_net,
@@ -40,6 +41,9 @@ __all__ = [
     "plot_shallow_panels",
     "plot_composition",
     "plot_sawtooth",
+    "plot_interpolants",
+    "plot_approximation_error",
+    "PIECE_COLORS",
 ]
 
 REGION_COLORS = ("#dbe9f6", "#fde2c8")
@@ -216,6 +220,12 @@ def plot_shallow_panels(
     return fig
 
 
+PIECE_COLORS = (
+    "#a6cee3", "#fdbf6f", "#b2df8a", "#fb9a99", "#cab2d6", "#ffff99", "#8dd3c7", "#d9d9d9",
+    "#bc80bd", "#80b1d3", "#fccde5", "#ccebc5",
+)  # fmt: skip
+
+
 def plot_composition(
     theta1: np.ndarray,
     phi1: np.ndarray,
@@ -224,11 +234,14 @@ def plot_composition(
     lo: float,
     hi: float,
 ) -> Figure:
-    """Network 1 (x -> y), network 2 (y -> y') and their composition (x -> y'), regions shaded.
+    """Network 1 (x -> y), network 2 (y -> y') and their composition (x -> y').
 
     theta1: (D1, 2); phi1: (D1 + 1,); theta2: (D2, 2); phi2: (D2 + 1,). Network 1 is drawn on
     [lo, hi], network 2 on the range of y that network 1 reaches there, the composition on
-    [lo, hi]; each title counts the linear regions.
+    [lo, hi]; each title counts the linear regions. Network 2's pieces are shaded in
+    PIECE_COLORS (piece i in colour i, cycling after 12), network 1's panel shows the same
+    colours as horizontal bands of y, and each region of the composition is shaded in the
+    colour of the piece of network 2 it reuses (the piece its y falls in).
     """
     lo, hi = check_interval(lo, hi)
     net1 = shallow_to_layers(theta1, phi1)
@@ -239,21 +252,30 @@ def plot_composition(
         y_lo, y_hi = y_lo - 1.0, y_hi + 1.0
     net2 = shallow_to_layers(theta2, phi2)
     deep = deep_to_layers(*composition_to_deep(theta1, phi1, theta2, phi2))
+    edges2 = linear_piece_edges(net2, y_lo, y_hi)
+    edges3 = linear_piece_edges(deep, lo, hi)
+    colours2 = [PIECE_COLORS[i % len(PIECE_COLORS)] for i in range(edges2.size - 1)]
+    y_mid = mlp(((edges3[:-1] + edges3[1:]) / 2)[:, None], net1)[:, 0]
+    reused = np.clip(np.searchsorted(edges2, y_mid, side="right") - 1, 0, edges2.size - 2)
     fig, axes = new_figure(1, 3)
     ax1, ax2, ax3 = axes[0]
+    for i, colour in enumerate(colours2):
+        ax1.axhspan(edges2[i], edges2[i + 1], color=colour, alpha=0.6, lw=0, zorder=0)
+    shade_regions(ax2, edges2, colours2)
+    shade_regions(ax3, edges3, [colours2[i] for i in reused])
     for ax, layers, a, b, name in (
         (ax1, net1, lo, hi, "network 1"),
         (ax2, net2, y_lo, y_hi, "network 2"),
         (ax3, deep, lo, hi, "composition"),
     ):
-        pieces = _draw_network(ax, layers, a, b, shade=True, color="k")
+        pieces = _draw_network(ax, layers, a, b, shade=False, color="k")
         ax.set_title(f"{name}: {pieces} regions")
     ax1.set_ylabel("y")
     ax2.set_xlabel("y")
     ax2.set_ylabel("y'")
     ax3.set_ylabel("y'")
     # the composition drawn from the shallow nets directly, on top: it must coincide
-    x = _samples(lo, hi, linear_piece_edges(deep, lo, hi))
+    x = _samples(lo, hi, edges3)
     ax3.plot(x, compose(x, theta1, phi1, theta2, phi2), color="C1", lw=0.8, ls="--")
     return fig
 
@@ -283,3 +305,82 @@ def plot_sawtooth(depths: Sequence[int], lo: float = -2.0, hi: float = 2.0) -> F
     for ax in flat[len(depths) :]:
         ax.set_visible(False)
     return fig
+
+
+def plot_interpolants(
+    f: Callable[[np.ndarray], np.ndarray] = np.sin,
+    lo: float = -np.pi,
+    hi: float = np.pi,
+    knot_counts: Sequence[int] = (4, 7, 13),
+) -> Figure:
+    """One panel per knot count K: f on [lo, hi] and the shallow network through K equally
+    spaced knots (`reference.shallow.interpolant_net`, K - 1 units), knots marked.
+
+    f: vectorised callable, (N,) -> (N,). The default counts start at 4: for sin on [-pi, pi]
+    three knots (-pi, 0, pi) all sit on zeros and give the flat network y = 0.
+    """
+    lo, hi = check_interval(lo, hi)
+    counts = _ints("knot_counts", knot_counts, 2)
+    fig, axes = new_figure(1, len(counts), panel_size=(3.8, 3.0))
+    for ax, k in zip(axes[0], counts, strict=True):
+        knots = np.linspace(lo, hi, k)
+        theta, phi = interpolant_net(f, knots)
+        x = _samples(lo, hi, knots)
+        ax.plot(x, f(x), color="0.6", lw=3, alpha=0.6, label="f")
+        ax.plot(x, shallow_net(x, theta, phi), "C3", label="network")
+        ax.plot(knots, f(knots), "k.", ms=8, label="knots")
+        ax.set_title(f"{k} knots, {theta.shape[0]} hidden units")
+        ax.set_xlabel("x")
+        ax.set_xlim(lo, hi)
+    axes[0, 0].legend(loc="best", fontsize="small")
+    return fig
+
+
+def plot_approximation_error(
+    functions: dict[str, Callable[[np.ndarray], np.ndarray]] | None = None,
+    lo: float = -np.pi,
+    hi: float = np.pi,
+    widths: Sequence[int] = (1, 2, 4, 8, 16, 32, 64, 128),
+    n: int = 20001,
+) -> Figure:
+    """Universal approximation as a picture: max |network - f| against the width D, log-log.
+
+    For each named f (default: sin x and exp(x / 2)) and each D in widths, the network is
+    the interpolant at D + 1 equally spaced knots of [lo, hi]; its error is measured on n
+    uniform points. A dotted guide of slope -2 (the h**2 rate of linear interpolation of a
+    smooth function) is drawn through the first curve's last point.
+    """
+    lo, hi = check_interval(lo, hi)
+    if functions is None:
+        functions = {"sin x": np.sin, "exp(x / 2)": lambda t: np.exp(t / 2)}
+    D = np.array(_ints("widths", widths, 1))
+    x = np.linspace(lo, hi, n)
+    fig, axes = new_figure(panel_size=(5.0, 3.6))
+    ax = axes[0, 0]
+    last = None
+    for name, f in functions.items():
+        errors = []
+        for d in D:
+            theta, phi = interpolant_net(f, np.linspace(lo, hi, d + 1))
+            errors.append(float(np.max(np.abs(shallow_net(x, theta, phi) - f(x)))))
+        ax.loglog(D, errors, "o-", label=name)
+        last = errors[-1] if last is None else last
+    ax.loglog(D, last * (D[-1] / D) ** 2, "k:", label="slope -2 ($1/D^2$)")
+    ax.set_xlabel("hidden units D")
+    ax.set_ylabel("max |network - f|")
+    ax.set_title("error against width")
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def _ints(name: str, values: object, least: int) -> list[int]:
+    """values as a non-empty list of ints >= least, or a one-line ValueError naming it."""
+    message = f"{name} must be a non-empty sequence of ints >= {least}; got {values!r}"
+    try:
+        given = list(values)  # type: ignore[call-overload]
+        out = [int(v) for v in given]
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if not out or min(out) < least or any(o != v for o, v in zip(out, given, strict=True)):
+        raise ValueError(message)
+    return out

@@ -12,13 +12,35 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reference._validate import as_box, as_float_array, as_layers
-from reference.surfaces import activation_patterns, grid_points, neuron_surfaces
+from reference.surfaces import (
+    activation_patterns,
+    count_regions_grid,
+    grid_points,
+    neuron_surfaces,
+    region_polygons,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_region_map", "plot_neuron_surfaces", "plot_rings", "plot_losses"]
+__all__ = [
+    "plot_region_map",
+    "plot_neuron_surfaces",
+    "plot_rings",
+    "plot_losses",
+    "region_neighbours",
+    "region_colour_indices",
+    "REGION_PALETTE",
+]
+
+# 20 distinct light colours (ColorBrewer Set3 and pastel shades): dark boundaries and contour
+# lines stay visible on all of them.
+REGION_PALETTE = (
+    "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
+    "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f", "#fbb4ae", "#b3cde3",
+    "#decbe4", "#fed9a6", "#e5d8bd", "#a6cee3", "#b2df8a", "#cab2d6",
+)  # fmt: skip
 
 
 def _new_figure(figsize: tuple[float, float]) -> Figure:
@@ -44,91 +66,194 @@ def region_ids(layers: list, box: tuple[float, float, float, float], resolution:
     return ids.reshape(resolution, resolution).astype(np.int64)
 
 
+def region_neighbours(polygons: list[np.ndarray], tol: float = 1e-9) -> list[set[int]]:
+    """For each polygon, the polygons that share a piece of its boundary (of length > tol).
+
+    polygons: list of R arrays of shape (k_r, 2), the convex cells of a subdivision (for
+    example from ``reference.surfaces.region_polygons``). Edges lying on one line are grouped
+    (line direction and offset rounded to 1e-6 of a unit), and two polygons are neighbours when
+    two of their edges on one line overlap; a T-junction (one long edge against several short
+    ones) is found as well. Returns a list of R sets of indices.
+    """
+    groups: dict[tuple[float, float, float], list[tuple[float, float, int]]] = {}
+    for r, poly in enumerate(polygons):
+        poly = np.asarray(poly, dtype=float)
+        for p, q in zip(poly, np.roll(poly, -1, axis=0), strict=True):
+            length = float(np.hypot(*(q - p)))
+            if length <= tol:
+                continue
+            d = (q - p) / length
+            if d[1] < -1e-12 or (abs(d[1]) <= 1e-12 and d[0] < 0):
+                d = -d
+            key = (round(d[0], 6), round(d[1], 6), round(d[0] * p[1] - d[1] * p[0], 6))
+            t0, t1 = sorted((float(d @ p), float(d @ q)))
+            groups.setdefault(key, []).append((t0, t1, r))
+    near: list[set[int]] = [set() for _ in polygons]
+    for group in groups.values():
+        for i, (a0, a1, r) in enumerate(group):
+            for b0, b1, s in group[i + 1 :]:
+                if r != s and min(a1, b1) - max(a0, b0) > tol:
+                    near[r].add(s)
+                    near[s].add(r)
+    return near
+
+
+def region_colour_indices(polygons: list[np.ndarray], n_colours: int = 20) -> np.ndarray:
+    """A colour index per polygon; polygons that share a piece of boundary get different ones.
+
+    Greedy colouring, polygons with most neighbours first, each taking the colour used least so
+    far among those its coloured neighbours lack, preferring indices below n_colours: with at
+    most n_colours polygons all indices differ, and neighbours always differ (an index >=
+    n_colours is used only when every smaller one is taken by a neighbour). Returns an int
+    array of shape (R,).
+    """
+    near = region_neighbours(polygons)
+    index = np.full(len(polygons), -1, dtype=np.int64)
+    used = np.zeros(len(polygons) + 1, dtype=np.int64)
+    for r in sorted(range(len(polygons)), key=lambda r: -len(near[r])):
+        taken = {int(index[s]) for s in near[r]}
+        free = [k for k in range(len(used)) if k not in taken]
+        index[r] = min(free, key=lambda k: (k >= n_colours, used[k], k))
+        used[index[r]] += 1
+    return index
+
+
+def _colours(index: np.ndarray) -> list:
+    from matplotlib import colormaps
+
+    extra = colormaps["hsv"](np.linspace(0, 1, int(index.max(initial=0)) + 2)[:-1])
+    n = len(REGION_PALETTE)
+    return [REGION_PALETTE[k] if k < n else tuple(extra[k]) for k in index.tolist()]
+
+
 def plot_region_map(
     layers: list,
     box: tuple[float, float, float, float],
     resolution: int = 400,
     ax: Axes | None = None,
 ) -> Figure:
-    """Colour the box by activation pattern: one colour per pattern seen on the grid.
+    """The exact activation regions inside the box: filled polygons with their boundaries.
 
-    layers: list of (W, b) pairs with 2 inputs; box: (xmin, xmax, ymin, ymax); the grid is
-    resolution x resolution as in ``count_regions_grid``. Draws into ``ax`` if given (and
-    returns its figure), else into a new Figure.
+    layers: list of (W, b) pairs with 2 inputs; box: (xmin, xmax, ymin, ymax). The regions come
+    from ``reference.surfaces.region_polygons`` (exact), drawn as one PolyCollection (one path
+    per region, in its order) with black edges; neighbouring regions get different colours
+    (``region_colour_indices``). The title gives the exact count beside the number of patterns
+    a resolution x resolution grid finds (``count_regions_grid``). Draws into ``ax`` if given
+    (and returns its figure), else into a new Figure.
     """
-    from matplotlib.colors import ListedColormap
+    from matplotlib.collections import PolyCollection
 
     layers = as_layers("layers", layers, d_in=2)
     xmin, xmax, ymin, ymax = as_box(box)
-    ids = region_ids(layers, box, resolution)
-    n = int(ids.max()) + 1
-    # Shuffled hues so that neighbouring pattern ids do not get similar colours.
-    rng = np.random.default_rng(0)
-    colours = np.column_stack([rng.uniform(0.15, 0.95, (n, 3)), np.ones(n)])
+    polygons, _ = region_polygons(layers, box)
+    grid = count_regions_grid(layers, box, resolution)
     if ax is None:
         fig = _new_figure((5.0, 5.0))
         ax = fig.add_subplot()
     else:
         fig = ax.figure
-    ax.imshow(
-        ids,
-        origin="lower",
-        extent=(xmin, xmax, ymin, ymax),
-        cmap=ListedColormap(colours),
-        vmin=-0.5,
-        vmax=n - 0.5,
-        interpolation="nearest",
-        aspect="auto",
+    cells = PolyCollection(
+        polygons,
+        facecolors=_colours(region_colour_indices(polygons, len(REGION_PALETTE))),
+        edgecolors="k",
+        linewidths=0.7,
     )
+    ax.add_collection(cells)
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
-    ax.set_title(f"{n} activation patterns on a {resolution}x{resolution} grid")
+    ax.set_title(
+        f"{len(polygons)} regions (exact); {grid} patterns on a {resolution}x{resolution} grid"
+    )
     return fig
 
 
 def plot_neuron_surfaces(
-    layers: list, box: tuple[float, float, float, float], resolution: int = 200
+    layers: list,
+    box: tuple[float, float, float, float],
+    resolution: int = 200,
+    pre_activation: bool = True,
 ) -> Figure:
-    """Each hidden neuron's post-activation surface over the box, as a heatmap with contours.
+    """Each hidden neuron over the box as heat maps, before and after its ReLU.
 
-    One row of panels per hidden layer, one panel per neuron (layer l, neuron k at row l,
-    column k). The dashed white contour is where the neuron switches on.
+    layers: list of (W, b) pairs with 2 inputs. With pre_activation=True (the default) each
+    hidden layer l has two rows of panels: its pre-activations (diverging colours centred on
+    0) and its values after the ReLU (exact zeros in light grey); with False only the second.
+    Neuron k is in column k. On every panel of a neuron its boundary (pre-activation 0) is a
+    solid black line, and from layer 2 on the first layer's lines are drawn dashed in black;
+    the panels are titled "layer l, neuron k: pre-activation" / "...: after ReLU".
     """
     layers = as_layers("layers", layers, d_in=2)
     xmin, xmax, ymin, ymax = as_box(box)
     pts = grid_points(box, resolution)
-    surfaces = neuron_surfaces(pts, layers)
-    rows = max(len(surfaces), 1)
-    cols = max([s.shape[1] for s in surfaces] + [1])
-    fig = _new_figure((2.4 * cols, 2.3 * rows))
-    if not surfaces:
+    posts = neuron_surfaces(pts, layers)
+    pres, f = [], pts
+    for (W, b), post in zip(layers[:-1], posts, strict=False):
+        pres.append(f @ W.T + b)
+        f = post
+    views = ("pre", "post") if pre_activation else ("post",)
+    rows = max(len(posts) * len(views), 1)
+    cols = max([s.shape[1] for s in posts] + [1])
+    fig = _new_figure((2.7 * cols, 2.4 * rows))
+    if not posts:
         ax = fig.add_subplot()
         ax.set_axis_off()
         ax.text(0.5, 0.5, "no hidden layer", ha="center", va="center")
         return fig
+    from matplotlib import colormaps
+
+    floor = colormaps["viridis"].with_extremes(under="0.85")
     axes = fig.subplots(rows, cols, squeeze=False)
     xs = np.linspace(xmin, xmax, resolution)
     ys = np.linspace(ymin, ymax, resolution)
-    for l, surf in enumerate(surfaces):
-        for k in range(cols):
-            ax = axes[l, k]
-            if k >= surf.shape[1]:
-                ax.set_axis_off()
-                continue
-            img = surf[:, k].reshape(resolution, resolution)
-            mesh = ax.pcolormesh(xs, ys, img, shading="auto", cmap="viridis")
-            top = float(img.max())
-            if top > 0:
-                levels = np.linspace(0, top, 7)[1:-1]
-                ax.contour(xs, ys, img, levels=levels, colors="k", linewidths=0.5)
-                ax.contour(
-                    xs, ys, img, levels=[top * 1e-9], colors="w", linewidths=1.0, linestyles="--"
-                )
-            fig.colorbar(mesh, ax=ax, shrink=0.8)
-            ax.set_title(f"layer {l + 1}, neuron {k + 1}", fontsize=9)
-            ax.set_aspect("equal")
-            ax.tick_params(labelsize=7)
+    W1, b1 = layers[0]
+    for l in range(len(posts)):
+        for v, view in enumerate(views):
+            row = len(views) * l + v
+            for k in range(cols):
+                ax = axes[row, k]
+                if k >= posts[l].shape[1]:
+                    ax.set_axis_off()
+                    continue
+                z = pres[l][:, k].reshape(resolution, resolution)
+                if view == "pre":
+                    top = max(float(np.abs(z).max()), 1e-12)
+                    mesh = ax.pcolormesh(
+                        xs, ys, z, shading="auto", cmap="RdBu_r", vmin=-top, vmax=top
+                    )
+                    name = "pre-activation"
+                else:
+                    img = posts[l][:, k].reshape(resolution, resolution)
+                    top = max(float(img.max()), 1e-12)
+                    mesh = ax.pcolormesh(
+                        xs, ys, img, shading="auto", cmap=floor, vmin=top * 1e-9, vmax=top
+                    )
+                    name = "after ReLU"
+                if l > 0:
+                    _draw_lines(ax, W1, b1, (xmin, xmax, ymin, ymax), color="k", ls="--", lw=0.7)
+                if z.min() < 0 < z.max():
+                    ax.contour(xs, ys, z, levels=[0.0], colors="k", linewidths=1.5)
+                fig.colorbar(mesh, ax=ax, shrink=0.8)
+                ax.set_title(f"layer {l + 1}, neuron {k + 1}: {name}", fontsize=8)
+                ax.set_xlabel("$x_1$", fontsize=8)
+                ax.set_ylabel("$x_2$", fontsize=8)
+                ax.set_aspect("equal")
+                ax.tick_params(labelsize=7)
     return fig
+
+
+def _draw_lines(ax: Axes, W: np.ndarray, b: np.ndarray, box: tuple, **style) -> None:
+    """The lines W[u] . x + b[u] = 0 across the box (units with W[u] = 0 have none)."""
+    xmin, xmax, ymin, ymax = box
+    xs, ys = np.array([xmin, xmax]), np.array([ymin, ymax])
+    for (w1, w2), c in zip(W, b, strict=True):
+        if abs(w2) >= abs(w1) and w2 != 0:
+            ax.plot(xs, -(w1 * xs + c) / w2, **style)
+        elif w1 != 0:
+            ax.plot(-(w2 * ys + c) / w1, ys, **style)
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
 
 
 def plot_rings(

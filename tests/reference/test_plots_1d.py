@@ -15,8 +15,10 @@ from reference.composition import compose
 from reference.depth import sawtooth
 from reference.plots import (
     new_figure,
+    plot_approximation_error,
     plot_composition,
     plot_function_1d,
+    plot_interpolants,
     plot_network_1d,
     plot_sawtooth,
     plot_shallow_panels,
@@ -33,6 +35,11 @@ def renders(fig: Figure) -> bool:
 
 def strips(ax) -> int:
     return sum(len(c.get_paths()) for c in ax.collections if isinstance(c, PolyCollection))
+
+
+def strip_colours(ax) -> np.ndarray:
+    (cells,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    return cells.get_facecolors()
 
 
 def test_importing_plots_loads_neither_matplotlib_nor_pyplot():
@@ -101,7 +108,25 @@ def test_plot_composition_three_by_three():
     assert ax1.get_title() == "network 1: 3 regions"
     assert ax2.get_title() == "network 2: 3 regions"
     assert ax3.get_title() == "composition: 9 regions"
-    assert (strips(ax1), strips(ax2), strips(ax3)) == (3, 3, 9)
+    assert (strips(ax2), strips(ax3)) == (3, 9)
+    assert len(ax1.patches) == 3  # network 2's pieces as bands of y
+    # each region of the composition is shaded like the piece of network 2 that it reuses:
+    # network 2's kinks are at y = -1, -0.2, 0.5 (theta2), so its pieces on [-1, 1] are
+    # (-1, -0.2), (-0.2, 0.5), (0.5, 1)
+    piece_colours = [tuple(c) for c in strip_colours(ax2)]
+    assert len(set(piece_colours)) == 3
+    bands = [tuple(p.get_facecolor()) for p in ax1.patches]
+    assert [b[:3] for b in bands] == [c[:3] for c in piece_colours]
+    composition = strip_colours(ax3)
+    (cells,) = [c for c in ax3.collections if isinstance(c, PolyCollection)]
+    for colour, path in zip(composition, cells.get_paths(), strict=True):
+        x_mid = np.mean(path.vertices[:, 0])
+        y = shallow_net(np.array([x_mid]), theta1, phi1)[0]
+        piece = int(np.searchsorted([-0.2, 0.5], y))
+        assert tuple(colour) == piece_colours[piece], (x_mid, y)
+    # network 1 zig-zags three times, visiting pieces 1, 2, 3 then 3, 2, 1 then 1, 2, 3
+    order = [piece_colours.index(tuple(c)) for c in composition]
+    assert order == [0, 1, 2, 2, 1, 0, 0, 1, 2]
     # network 2 is drawn over the range of y that network 1 reaches: [-1, 1]
     np.testing.assert_allclose(ax2.get_xlim(), (-1, 1))
     dashed = ax3.lines[-1]
@@ -139,3 +164,34 @@ def test_plot_network_1d_and_shade_regions():
     fig2, axes = new_figure()
     shade_regions(axes[0, 0], np.array([0.0, 1.0, 3.0]))
     assert strips(axes[0, 0]) == 2
+
+
+def test_plot_interpolants_follow_sin_and_are_never_flat():
+    fig = plot_interpolants()
+    for ax, k in zip(fig.axes, (4, 7, 13), strict=True):
+        curve, network, knots = ax.lines
+        xk, yk = (np.asarray(a) for a in knots.get_data())
+        np.testing.assert_allclose(xk, np.linspace(-np.pi, np.pi, k))
+        # not every knot on a zero of sin: the network is not the flat line y = 0
+        assert np.max(np.abs(np.sin(xk))) > 0.8
+        x, y = (np.asarray(a) for a in network.get_data())
+        np.testing.assert_allclose(y, np.interp(x, xk, np.sin(xk)), atol=1e-12)
+        assert ax.get_title() == f"{k} knots, {k - 1} hidden units"
+    assert renders(fig)
+
+
+def test_plot_approximation_error_falls_like_one_over_width_squared():
+    widths = (2, 4, 8, 16, 32, 64)
+    fig = plot_approximation_error({"sin": np.sin}, widths=widths, n=4001)
+    ax = fig.axes[0]
+    D, err = (np.asarray(a) for a in ax.lines[0].get_data())
+    np.testing.assert_array_equal(D, widths)
+    x = np.linspace(-np.pi, np.pi, 4001)
+    for d, e in zip(widths, err, strict=True):
+        knots = np.linspace(-np.pi, np.pi, d + 1)
+        assert e == pytest.approx(np.max(np.abs(np.interp(x, knots, np.sin(knots)) - np.sin(x))))
+    # linear interpolation of a smooth function: error ~ h^2 max|f''| / 8, so ratio ~ 4
+    ratios = err[2:-1] / err[3:]
+    assert np.all((3.5 < ratios) & (ratios < 4.5)), ratios
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert renders(fig)

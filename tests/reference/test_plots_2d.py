@@ -8,6 +8,8 @@ import sys
 
 import numpy as np
 import pytest
+from exact_oracle import oracle_regions
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from reference.features import add_radius_feature, fit_logistic_regression, make_rings
@@ -16,14 +18,15 @@ from reference.plots2d import (
     plot_neuron_surfaces,
     plot_region_map,
     plot_rings,
+    region_colour_indices,
     region_ids,
 )
-from reference.surfaces import count_regions_grid
+from reference.surfaces import activation_patterns, count_regions_grid
 
 
 def renders(fig: Figure) -> bool:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", dpi=40)
     return buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -43,14 +46,93 @@ def test_import_does_not_load_matplotlib():
     assert out.stdout.strip() == "False"
 
 
-def test_region_map_one_colour_per_pattern():
-    layers = net(1, (4, 3))
+def drawn_polygons(ax) -> tuple[list[np.ndarray], np.ndarray]:
+    """The polygons of the Axes' one PolyCollection (closing vertex dropped), and their colours."""
+    (cells,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    polys = []
+    for path in cells.get_paths():
+        v = np.asarray(path.vertices)
+        polys.append(v[:-1] if len(v) > 1 and np.allclose(v[0], v[-1]) else v)
+    return polys, cells.get_facecolors()
+
+
+def inside(poly: np.ndarray, p: np.ndarray) -> bool:
+    """p strictly inside a convex polygon (either orientation)."""
+    d = np.roll(poly, -1, axis=0) - poly
+    r = p - poly
+    cross = d[:, 0] * r[:, 1] - d[:, 1] * r[:, 0]
+    return bool(np.all(cross > 0) or np.all(cross < 0))
+
+
+def area(poly: np.ndarray) -> float:
+    x, y = poly[:, 0], poly[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
+def probed_neighbours(polys, box) -> set[tuple[int, int]]:
+    """Pairs of polygons found just across the midpoint of some edge (no shared code)."""
+    pairs = set()
+    for r, poly in enumerate(polys):
+        centre = poly.mean(axis=0)
+        for p, q in zip(poly, np.roll(poly, -1, axis=0), strict=True):
+            length = np.hypot(*(q - p))
+            if length < 1e-6:
+                continue
+            m = (p + q) / 2
+            n = np.array([q[1] - p[1], p[0] - q[0]]) / length
+            if n @ (m - centre) < 0:
+                n = -n  # point away from the polygon
+            probe = m + 1e-7 * n
+            if not (box[0] < probe[0] < box[1] and box[2] < probe[1] < box[3]):
+                continue
+            pairs.update((min(r, s), max(r, s)) for s, o in enumerate(polys) if inside(o, probe))
+    return pairs
+
+
+@pytest.mark.parametrize("seed, widths", [(1, (4, 3)), (3, (9,)), (5, (5, 5))])
+def test_region_map_draws_the_exact_regions_with_distinct_neighbours(seed, widths):
+    layers = net(seed, widths)
     box = (-2.0, 2.0, -2.0, 2.0)
     fig = plot_region_map(layers, box, resolution=120)
     assert isinstance(fig, Figure) and renders(fig)
-    img = fig.axes[0].images[0].get_array()
-    assert img.shape == (120, 120)
-    assert len(np.unique(img)) == count_regions_grid(layers, box, 120)
+    ax = fig.axes[0]
+    assert not ax.images, "regions are polygons, not a staircased image"
+    polys, colours = drawn_polygons(ax)
+    exact = oracle_regions(layers, box)
+    assert len(polys) == exact
+    assert sum(area(p) for p in polys) == pytest.approx(16.0, rel=1e-9)
+    # one region per pattern: the patterns at the polygons' centroids are all different
+    centres = np.array([p.mean(axis=0) for p in polys])
+    assert len(np.unique(activation_patterns(centres, layers), axis=0)) == exact
+    assert ax.get_title() == (
+        f"{exact} regions (exact); {count_regions_grid(layers, box, 120)} patterns on a "
+        "120x120 grid"
+    )
+    pairs = probed_neighbours(polys, box)
+    assert len(pairs) >= exact - 1  # the regions tile the box: it is connected
+    for r, s in pairs:
+        assert not np.allclose(colours[r], colours[s]), (r, s)
+    if exact <= 20:
+        assert len(np.unique(colours, axis=0)) == exact, "few regions: every colour differs"
+
+
+def test_region_colours_many_lines_and_more_regions_than_colours():
+    # 12 lines through a small box: up to 79 regions, far more than 20 colours
+    rng = np.random.default_rng(4)
+    W = rng.normal(size=(12, 2))
+    layers = [
+        (W, -(W * rng.uniform(-0.5, 0.5, size=(12, 2))).sum(axis=1)),
+        (np.ones((1, 12)), [0.0]),
+    ]
+    box = (-1.0, 1.0, -1.0, 1.0)
+    fig = plot_region_map(layers, box, resolution=50)
+    polys, colours = drawn_polygons(fig.axes[0])
+    assert len(polys) == oracle_regions(layers, box) > 40
+    for r, s in probed_neighbours(polys, box):
+        assert not np.allclose(colours[r], colours[s]), (r, s)
+    index = region_colour_indices(polys)
+    assert index.max() < 20, "a line arrangement needs only a few colours"
+    assert len(set(index.tolist())) == 20, "all 20 colours are used before any repeats"
 
 
 def test_region_map_orientation_rows_are_y():
@@ -65,21 +147,40 @@ def test_region_map_into_given_axes():
     fig = Figure()
     ax = fig.add_subplot(1, 2, 2)
     assert plot_region_map(net(), (-1, 1, -1, 1), resolution=30, ax=ax) is fig
-    assert len(ax.images) == 1
+    assert len(drawn_polygons(ax)[0]) == oracle_regions(net(), (-1, 1, -1, 1))
 
 
-def test_neuron_surfaces_one_panel_per_neuron():
+def test_neuron_surfaces_pre_and_post_panels():
     layers = net(2, (3, 2))
-    fig = plot_neuron_surfaces(layers, (-2, 2, -2, 2), resolution=40)
+    box = (-2.0, 2.0, -2.0, 2.0)
+    fig = plot_neuron_surfaces(layers, box, resolution=40)
     titled = [ax for ax in fig.axes if ax.get_title().startswith("layer")]
-    assert [ax.get_title() for ax in titled] == [
-        "layer 1, neuron 1",
-        "layer 1, neuron 2",
-        "layer 1, neuron 3",
-        "layer 2, neuron 1",
-        "layer 2, neuron 2",
+    names = [
+        f"layer {l}, neuron {k}: {v}"
+        for l, n in ((1, 3), (2, 2))
+        for v in ("pre-activation", "after ReLU")
+        for k in range(1, n + 1)
     ]
+    assert [ax.get_title() for ax in titled] == names
+    assert all(ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$" for ax in titled)
+    # the pre-activation of layer 1, neuron 2 is W[1] . x + b[1] on the grid
+    W, b = layers[0]
+    g = np.linspace(-2.0, 2.0, 40)
+    x1, x2 = np.meshgrid(g, g)
+    mesh = titled[1].collections[0]
+    z = W[1, 0] * x1 + W[1, 1] * x2 + b[1]
+    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(40, 40), z, atol=1e-12)
+    post = titled[4].collections[0]
+    np.testing.assert_allclose(np.asarray(post.get_array()).reshape(40, 40), np.maximum(z, 0))
+    # the neuron's boundary is drawn in solid black, on both of its panels
+    for ax in (titled[1], titled[4]):
+        (contour,) = [c for c in ax.collections if hasattr(c, "levels")]
+        assert list(contour.levels) == [0.0]
+    # from layer 2 on, the first layer's three lines are drawn dashed
+    assert len([ln for ln in titled[6].lines if ln.get_linestyle() == "--"]) == 3
     assert renders(fig)
+    only_post = plot_neuron_surfaces(layers, box, resolution=20, pre_activation=False)
+    assert len([ax for ax in only_post.axes if ax.get_title().startswith("layer")]) == 5
 
 
 def test_rings_plain_and_lifted():

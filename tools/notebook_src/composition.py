@@ -179,13 +179,50 @@ def shade_regions(ax, x, y):
 
 # %% role=plot
 with when_ready():
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    n1 = shade_regions(axes[0], grid, shallow_net(grid, theta_a, phi_a))
-    n2 = shade_regions(axes[1], grid, shallow_net(grid, theta_b, phi_b))
-    n3 = shade_regions(axes[2], grid, compose(grid, theta_a, phi_a, theta_b, phi_b))
+    kinks_b = np.sort(-theta_b[:, 0] / theta_b[:, 1])
+    kinks_b = kinks_b[(kinks_b > -1.0) & (kinks_b < 1.0)]  # network 2's pieces on [-1, 1]
+    edges_b = np.concatenate([[-1.0], kinks_b, [1.0]])
+    piece_colour = [f"C{i}" for i in range(len(edges_b) - 1)]
+    y_a = shallow_net(grid, theta_a, phi_a)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.0))
+    for i, colour in enumerate(piece_colour):  # network 2's pieces: y bands, then x bands
+        axes[0].axhspan(edges_b[i], edges_b[i + 1], color=colour, alpha=0.2, lw=0)
+        axes[1].axvspan(edges_b[i], edges_b[i + 1], color=colour, alpha=0.2, lw=0)
+        axes[1].text(
+            (edges_b[i] + edges_b[i + 1]) / 2,
+            0.93,
+            f"piece {i + 1}",
+            color=colour,
+            ha="center",
+            transform=axes[1].get_xaxis_transform(),
+        )
+    axes[0].plot(grid, y_a, "k", lw=1.5)
+    axes[1].plot(grid, shallow_net(grid, theta_b, phi_b), "k", lw=1.5)
+    # which piece of network 2 each x reaches: runs of equal piece are the composition's regions
+    piece = np.searchsorted(kinks_b, y_a)
+    starts = np.flatnonzero(np.r_[True, np.diff(piece) != 0])
+    ends = np.r_[starts[1:], len(grid) - 1]
+    for start, end in zip(starts, ends, strict=True):
+        colour = piece_colour[piece[start]]
+        axes[2].axvspan(grid[start], grid[end], color=colour, alpha=0.2, lw=0)
+        axes[2].text(
+            (grid[start] + grid[end]) / 2,
+            0.93,
+            str(piece[start] + 1),
+            color=colour,
+            ha="center",
+            transform=axes[2].get_xaxis_transform(),
+        )
+    y_c = compose(grid, theta_a, phi_a, theta_b, phi_b)
+    axes[2].plot(grid, y_c, "k", lw=1.5)
+    n1 = 1 + len(slope_breaks(grid, y_a))
+    n2 = 1 + len(slope_breaks(grid, shallow_net(grid, theta_b, phi_b)))
+    n3 = 1 + len(slope_breaks(grid, y_c))
     axes[0].set(title=f"network 1: {n1} regions", xlabel="x", ylabel="y")
     axes[1].set(title=f"network 2: {n2} regions", xlabel="y", ylabel="y'")
     axes[2].set(title=f"composition: {n3} regions", xlabel="x", ylabel="y'")
+    for ax in axes:
+        ax.set_xlim(-1.0, 1.0)
     plt.tight_layout()
     plt.show()
 
@@ -316,18 +353,43 @@ one = np.array([0.0, 1.0])
 # %% role=plot
 with when_ready():
     x_g = np.linspace(-1.0, 2.0, 601)
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.4), sharex=True)
-    for j in range(3):
-        axes[0].plot(x_g, shallow_net(x_g, theta_g[j : j + 1], one), f"C{j}")
-        row = psi_g[j : j + 1]
+    fig, axes = plt.subplots(1, 4, figsize=(17, 3.8), sharex=True)
+    kinks_1 = -theta_g[:, 0] / theta_g[:, 1]
+    y_g = deep_net(x_g, theta_g, psi_g, phi_g)
+    for j in range(3):  # layer 1: colours C0, C1, C2
+        axes[0].plot(x_g, shallow_net(x_g, theta_g[j : j + 1], one), f"C{j}", label=f"$h_{j + 1}$")
+    for i in range(3):  # layer 2: colours C3, C4, C5, the same unit in the same colour
+        row = psi_g[i : i + 1]
         pre = deep_net(x_g, theta_g, row, one) - deep_net(x_g, theta_g, -row, one)
-        axes[1].plot(x_g, pre, f"C{j}")
-        axes[2].plot(x_g, deep_net(x_g, theta_g, row, one), f"C{j}")
-    n = shade_regions(axes[3], x_g, deep_net(x_g, theta_g, psi_g, phi_g))
+        post = deep_net(x_g, theta_g, row, one)
+        colour = f"C{i + 3}"
+        axes[1].plot(x_g, pre, colour, label=f"unit {i + 1} before ReLU")
+        axes[2].plot(x_g, post, colour, label=f"$h'_{i + 1}$")
+        cross = np.flatnonzero(np.diff(np.sign(pre)) != 0)  # where the ReLU clips: new kinks
+        at = x_g[cross] - pre[cross] * (x_g[cross + 1] - x_g[cross]) / (pre[cross + 1] - pre[cross])
+        for k, ax in enumerate(axes[1:3]):
+            ax.plot(
+                at,
+                0 * at,
+                "x",
+                color=colour,
+                ms=9,
+                mew=2,
+                label="new kink (clipping)" if k == 1 and i == 0 else None,
+            )
+        axes[3].plot(at, deep_net(at, theta_g, psi_g, phi_g), "x", color=colour, ms=9, mew=2)
+    n = shade_regions(axes[3], x_g, y_g)
     titles = ["layer 1: $h_j$", "layer 2 pre-activations", "layer 2: $h'_i$ (clipped)"]
     for ax, title in zip(axes, titles + [f"output y: {n} regions"], strict=True):
         ax.set_title(title)
         ax.axhline(0, color="grey", lw=0.5)
+        for k in kinks_1[(kinks_1 > x_g[0]) & (kinks_1 < x_g[-1])]:
+            ax.axvline(k, color="grey", ls=":", lw=1)
         ax.set_xlabel("x")
+    for ax in axes[:3]:
+        ax.legend(fontsize="x-small", loc="upper left")
+    axes[3].plot([], [], "x", color="k", label="new kinks from clipping (x)")
+    axes[3].plot([], [], ":", color="grey", label="kinks of layer 1 (dotted)")
+    axes[3].legend(fontsize="x-small", loc="lower left")
     plt.tight_layout()
     plt.show()

@@ -239,34 +239,44 @@ with when_ready():
     plt.show()
 
 # %% [markdown]
-# Width against depth, for the same number of hidden units: a shallow network has at most one
-# piece more than it has units, the sawtooth doubles with every pair of units. Random deep
-# networks (width 4, Gaussian weights) sit far below the sawtooth: depth gives the *capacity* for
+# Width against depth, for the same number of hidden units, measured on random networks
+# (Gaussian weights, 20 seeds each; the bars span one standard deviation). Shallow networks
+# put all units in one layer; deep ones stack layers of 4 units. The sawtooth doubles its pieces
+# with every pair of units; a shallow network never exceeds one piece more than its units
+# (dashed). Random deep networks sit far below the sawtooth: depth gives the *capacity* for
 # exponentially many pieces, but typical weights do not use it.
 
 # %% role=plot
 with when_ready():
     rng = np.random.default_rng(0)
-    units = np.arange(2, 21, 2)
-    random_deep = []
-    for u in units:
-        counts = []
-        for _ in range(10):
-            sizes = [1] + [4] * (u // 4) + ([2] if u % 4 else []) + [1]
-            layers = [
-                (rng.normal(size=(m, n)) / np.sqrt(n), 0.5 * rng.normal(size=m))
-                for n, m in zip(sizes[:-1], sizes[1:], strict=True)
+    units = np.arange(4, 25, 4)
+
+    def random_net(sizes):
+        return [
+            (rng.normal(size=(m, n)) / np.sqrt(n), 0.5 * rng.normal(size=m))
+            for n, m in zip(sizes[:-1], sizes[1:], strict=True)
+        ]
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for name, shape, marker in [
+        ("random shallow nets (one layer of all units)", lambda u: [u], "o"),
+        ("random deep nets (layers of width 4)", lambda u: [4] * (u // 4), "^"),
+    ]:
+        counts = np.array(
+            [
+                [count_linear_pieces(random_net([1, *shape(u), 1]), -2.0, 2.0) for _ in range(20)]
+                for u in units
             ]
-            counts.append(count_linear_pieces(layers, -2.0, 2.0))
-        random_deep.append(np.mean(counts))
-    plt.figure(figsize=(6, 3.8))
-    plt.semilogy(units, units + 1, "o-", label="shallow: at most units + 1")
+        )
+        ax.errorbar(units, counts.mean(1), yerr=counts.std(1), marker=marker, capsize=3, label=name)
     saw = [count_linear_pieces(sawtooth_layers(u // 2), -2.0, 2.0) for u in units]
-    plt.semilogy(units, saw, "s-", label="sawtooth: 2^(units / 2)")
-    plt.semilogy(units, random_deep, "^-", label="random deep nets, width 4 (mean of 10)")
-    plt.xlabel("hidden ReLU units")
-    plt.ylabel("linear pieces on [-2, 2]")
-    plt.legend()
+    ax.plot(units, saw, "s-", label="sawtooth: 2^(units / 2)")
+    ax.plot(units, units + 1, "k--", lw=1, label="shallow bound: units + 1")
+    ax.set_yscale("log")
+    ax.set(xlabel="hidden ReLU units", ylabel="linear pieces on [-2, 2]", xticks=units)
+    ax.set_title("pieces against units: width or depth")
+    ax.legend(fontsize="small")
+    plt.tight_layout()
     plt.show()
 
 # %% [markdown]
@@ -319,8 +329,15 @@ def _check_collapse_linear():
 check("collapse_linear", _check_collapse_linear)
 
 # %% [markdown]
-# The same three weight matrices, with and without ReLU between them. Without it the stack is one
-# straight line, whatever the depth.
+# The same three weight matrices, with and without ReLU between them, followed layer by layer.
+# Left, without activation: every unit of every layer is a straight line in $x$ (thin: layer 1,
+# dashed: layer 2), and so is the output (thick), which lies exactly on the single collapsed map
+# $x \mapsto Wx + b$ (dotted). Right, with ReLU: the units of layer 1 are bent lines, layer 2
+# bends them again, and the output is no longer a line.
+#
+# Why the stack collapses: $y = hv = (xw)v = x(wv)$ moves the brackets, which is the
+# *associativity* of matrix multiplication. (The notes call it commutativity, but matrix
+# products do not commute: in general $wv \neq vw$, when $vw$ is defined at all.)
 
 # %% role=plot
 with when_ready():
@@ -332,9 +349,25 @@ with when_ready():
     ]
     x_line = np.linspace(-3.0, 3.0, 601)
     W, b = collapse_linear(stack)
-    plt.figure(figsize=(6, 3.6))
-    plt.plot(x_line, mlp(x_line[:, None], stack)[:, 0], label="with ReLU")
-    plt.plot(x_line, x_line * W[0, 0] + b[0], label="without activation (collapsed)")
-    plt.xlabel("x")
-    plt.legend()
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharex=True)
+    linear = x_line[:, None]
+    for layer, style in [(1, "-"), (2, "--")]:
+        W_l, b_l = stack[layer - 1]
+        linear = linear @ W_l.T + b_l  # layer l's units, no activation anywhere
+        copy = (np.eye(sizes[layer]), np.zeros(sizes[layer]))
+        clipped = mlp(x_line[:, None], stack[:layer] + [copy])  # layer l's units after ReLU
+        for k in range(sizes[layer]):
+            axes[0].plot(x_line, linear[:, k], f"C{k}", ls=style, lw=0.8, alpha=0.7)
+            axes[1].plot(x_line, clipped[:, k], f"C{k}", ls=style, lw=0.8, alpha=0.7)
+    output = linear @ stack[-1][0].T + stack[-1][1]
+    axes[0].plot(x_line, output[:, 0], "k", lw=3, label="output of the stack")
+    axes[0].plot(x_line, x_line * W[0, 0] + b[0], "w:", lw=1.5, label="collapsed $Wx + b$")
+    axes[1].plot(x_line, mlp(x_line[:, None], stack)[:, 0], "k", lw=2.5, label="output with ReLU")
+    axes[0].set(title="without activation: lines all the way", ylabel="value of each unit")
+    axes[1].set(title="with ReLU between the layers", ylabel="value of each unit")
+    for ax in axes:
+        ax.set(xlabel="x")
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.legend(fontsize="small", loc="upper left")
+    plt.tight_layout()
     plt.show()

@@ -232,3 +232,90 @@ with when_ready():
         ax.set_aspect("equal")
     plt.tight_layout()
     plt.show()
+
+# %% [markdown]
+# ## 5. A network finds the feature itself
+#
+# Instead of adding $x_1^2 + x_2^2$ by hand, give the raw $(x_1, x_2)$ to a small network: one
+# hidden layer of 8 ReLU units with biases, and a logistic output
+# $p = \sigma(w_2 \cdot \mathrm{ReLU}[W_1 x + b_1] + b_2)$. The cell below trains it with
+# full-batch gradient descent on the same mean cross-entropy (400 steps, a fixed seed; the
+# gradient is the chain rule of the backprop assignment).
+
+
+# %% role=given
+def train_relu_classifier(X, y, width=8, steps=400, lr=0.5, seed=0):
+    """Fit a 2 -> width -> 1 ReLU network with a logistic output by gradient descent.
+
+    X: (N, 2); y: (N,) of 0/1. Returns (layers, losses): layers = [(W1 (width, 2), b1 (width,)),
+    (W2 (1, width), b2 (1,))], losses the mean cross-entropy before each step.
+    """
+    gen = np.random.default_rng(seed)
+    W1, b1 = gen.normal(size=(width, 2)), 0.1 * gen.normal(size=width)
+    w2, b2 = gen.normal(size=width) / np.sqrt(width), 0.0
+    losses = []
+    for _ in range(steps):
+        z = X @ W1.T + b1
+        h = np.maximum(z, 0.0)
+        score = h @ w2 + b2
+        losses.append(float(np.mean(np.logaddexp(0.0, score) - y * score)))
+        g = (np.exp(-np.logaddexp(0.0, -score)) - y) / len(y)  # d loss / d score
+        g_z = np.outer(g, w2) * (z > 0)
+        W1, b1 = W1 - lr * (g_z.T @ X), b1 - lr * g_z.sum(axis=0)
+        w2, b2 = w2 - lr * (h.T @ g), b2 - lr * float(g.sum())
+    return [(W1, b1), (w2[None, :], np.array([b2]))], losses
+
+
+net_rings, losses_rings = train_relu_classifier(X_rings, y_rings)
+
+# %% [markdown]
+# Left: the trained network's linear regions (one colour per activation pattern; the black
+# lines are its 8 units' zero lines) and its decision boundary (red), with the circle found by
+# logistic regression on the hand-made feature (dashed). The network's boundary is a polygon:
+# on each region its score is affine, so the boundary is straight there, bending only where it
+# crosses a unit's line. Right: the network's score at each training point against
+# $x_1^2 + x_2^2$. The points fall close to one decreasing curve: without being told, the
+# network has built a function of the squared radius, the very feature we added by hand.
+
+# %% role=plot
+with when_ready():
+    (W1, b1), (W2, b2) = net_rings
+    side = np.linspace(-4.0, 4.0, 401)
+    g1, g2 = np.meshgrid(side, side)
+    flat = np.column_stack([g1.ravel(), g2.ravel()])
+
+    def score(points):
+        return (np.maximum(points @ W1.T + b1, 0.0) @ W2.T + b2)[:, 0]
+
+    _, region = np.unique(flat @ W1.T + b1 > 0, axis=0, return_inverse=True)
+    palette = plt.get_cmap("tab20").colors[1::2] + plt.get_cmap("Pastel2").colors
+    order = np.random.default_rng(1).permutation(region.max() + 1)  # spread similar ids apart
+    shade = np.array(palette)[order[region.ravel()] % len(palette)].reshape(*g1.shape, 3)
+    w_lift, b_lift = fit_logistic_regression(add_radius_feature(X_rings), y_rings)
+    hits = accuracy(y_rings, (score(X_rings) > 0).astype(int))
+    hits_lift = accuracy(y_rings, predict(add_radius_feature(X_rings), w_lift, b_lift))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.4))
+    ax = axes[0]
+    ax.imshow(shade, origin="lower", extent=(-4, 4, -4, 4), interpolation="nearest")
+    for (u1, u2), c in zip(W1, b1, strict=True):
+        if abs(u2) >= abs(u1):
+            ax.plot(side, -(u1 * side + c) / u2, "k", lw=0.8)
+        else:
+            ax.plot(-(u2 * side + c) / u1, side, "k", lw=0.8)
+    ax.contour(g1, g2, score(flat).reshape(g1.shape), levels=[0.0], colors="C3", linewidths=2.5)
+    lifted = predict(add_radius_feature(flat), w_lift, b_lift).reshape(g1.shape)
+    ax.contour(g1, g2, lifted, levels=[0.5], colors="k", linestyles="--", linewidths=1.5)
+    colours = np.where(y_rings == 1, "C3", "k")
+    ax.scatter(X_rings[:, 0], X_rings[:, 1], c=colours, s=8)
+    ax.set(xlim=(-4, 4), ylim=(-4, 4), aspect="equal", xlabel="$x_1$", ylabel="$x_2$")
+    ax.set_title(
+        f"8 ReLU units, {region.max() + 1} regions in view: accuracy {hits:.2f}\n"
+        f"(dashed: the hand-made feature's circle, accuracy {hits_lift:.2f})"
+    )
+    ax = axes[1]
+    ax.scatter(np.sum(X_rings**2, axis=1), score(X_rings), c=colours, s=8)
+    ax.axhline(0.0, color="C3", lw=1)
+    ax.set(xlabel="$x_1^2 + x_2^2$", ylabel="network score (before the sigmoid)")
+    ax.set_title("the learnt score is a function of the radius")
+    plt.tight_layout()
+    plt.show()

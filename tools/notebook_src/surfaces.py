@@ -97,9 +97,12 @@ def relu_x1(points):
 check("neuron_surfaces", _check_neuron_surfaces)
 
 # %% [markdown]
-# A network with two hidden layers of three neurons. Top row: the three ramps of the first layer.
-# Bottom row: the second layer combines them into folded landscapes and clips them (grey: exactly
-# zero). The dashed lines are the zero lines of the first-layer neurons.
+# A network with two hidden layers of three neurons. Each neuron is drawn twice: its
+# pre-activation (red above zero, blue below, the black line where it is zero) and its value
+# after the ReLU (grey where it is exactly zero). Row 1: the first layer's pre-activations are
+# tilted planes; row 2: the ReLU turns them into ramps. Rows 3 and 4: the second layer adds the
+# ramps up with its weights, so its pre-activations bend along the first layer's lines (dashed),
+# and its ReLU cuts the new landscapes off at zero.
 
 # %% role=given
 layers_demo = [
@@ -110,45 +113,85 @@ layers_demo = [
 box_demo = (-2.0, 2.0, -2.0, 2.0)
 G1, G2, grid_points = plane_grid(box_demo, 161)
 
+
+def draw_lines(ax, W, b, box, **style):
+    """Draw the zero lines w . x + c = 0 of the units (rows of W, entries of b) inside box."""
+    xs, ys = np.linspace(box[0], box[1], 2), np.linspace(box[2], box[3], 2)
+    for (w1, w2), c in zip(np.asarray(W, dtype=float), np.asarray(b, dtype=float), strict=True):
+        if abs(w2) >= abs(w1):
+            ax.plot(xs, -(w1 * xs + c) / w2, **style)
+        else:
+            ax.plot(-(w2 * ys + c) / w1, ys, **style)
+    ax.set(xlim=box[:2], ylim=box[2:])
+
+
 # %% role=plot
 with when_ready():
-    surfaces = neuron_surfaces(grid_points, layers_demo)
-    fig, axes = plt.subplots(2, 3, figsize=(12, 7.4), sharex=True, sharey=True)
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_under("lightgrey")
-    for layer, row in enumerate(axes):
-        for unit, ax in enumerate(row):
-            height = surfaces[layer][:, unit].reshape(G1.shape)
-            image = ax.imshow(
-                height, origin="lower", extent=box_demo, cmap=cmap, vmin=1e-9, aspect="equal"
+    post = neuron_surfaces(grid_points, layers_demo)
+    pre = [grid_points @ layers_demo[0][0].T + layers_demo[0][1]]
+    pre.append(post[0] @ layers_demo[1][0].T + layers_demo[1][1])
+    fig, axes = plt.subplots(4, 3, figsize=(11.5, 14), sharex=True, sharey=True)
+    floor = plt.get_cmap("viridis").copy()
+    floor.set_under("0.85")
+    for layer in range(2):
+        for unit in range(3):
+            z = pre[layer][:, unit].reshape(G1.shape)
+            h = post[layer][:, unit].reshape(G1.shape)
+            top = max(float(np.abs(z).max()), 1e-9)
+            ax_pre, ax_post = axes[2 * layer, unit], axes[2 * layer + 1, unit]
+            im = ax_pre.imshow(
+                z, origin="lower", extent=box_demo, cmap="RdBu_r", vmin=-top, vmax=top
             )
-            W, b = layers_demo[0]
-            for w, c in zip(W, b, strict=True):
-                ax.plot(G1[0], -(w[0] * G1[0] + c) / w[1], "w--", lw=0.8)
-            ax.set(
-                xlim=box_demo[:2], ylim=box_demo[2:], title=f"layer {layer + 1}, neuron {unit + 1}"
-            )
-            fig.colorbar(image, ax=ax, shrink=0.8)
+            fig.colorbar(im, ax=ax_pre, shrink=0.8)
+            im = ax_post.imshow(h, origin="lower", extent=box_demo, cmap=floor, vmin=1e-9)
+            fig.colorbar(im, ax=ax_post, shrink=0.8)
+            for ax in (ax_pre, ax_post):
+                if layer == 1:
+                    draw_lines(ax, *layers_demo[0], box_demo, color="k", ls="--", lw=0.7)
+                if z.min() < 0 < z.max():
+                    ax.contour(G1, G2, z, levels=[0.0], colors="k", linewidths=1.6)
+            ax_pre.set_title(f"layer {layer + 1}, neuron {unit + 1}: pre-activation", fontsize=9)
+            ax_post.set_title(f"layer {layer + 1}, neuron {unit + 1}: after ReLU", fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xlabel("$x_1$")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("$x_2$")
     plt.tight_layout()
     plt.show()
 
 # %% [markdown]
-# The same surfaces as landscapes in 3-D: a first-layer ramp, a clipped second-layer neuron, and
-# the network's output (the last layer mixes the second-layer surfaces without clipping).
+# The notes' picture of a second-layer neuron, in 3-D. Left: its pre-activation is a landscape
+# of tilted flat facets, with hills and valleys. The coloured lines are its cross-sections at
+# heights $H$: each one is the set of all inputs that give this neuron the same value $H$, and
+# the same curves are drawn again on the floor. Middle: the ReLU cuts off everything below zero,
+# so the valleys become a flat plateau at height 0. Right: the cross-sections seen from above;
+# the thick line is $H = 0$, the edge of the plateau. The camera is fixed (orthographic, looking
+# along the valley from the upper right), so the valley reads as a valley.
 
 # %% role=plot
 with when_ready():
-    H1, H2, coarse = plane_grid(box_demo, 41)
-    surfaces = neuron_surfaces(coarse, layers_demo)
-    W_top, b_top = layers_demo[-1]
-    top = surfaces[-1] @ W_top.T + b_top
-    pictures = [surfaces[0][:, 0], surfaces[1][:, 1], top[:, 0]]
-    names = ["layer 1, neuron 1", "layer 2, neuron 2", "output"]
-    fig = plt.figure(figsize=(14, 4.2))
-    for i, (height, name) in enumerate(zip(pictures, names, strict=True)):
-        ax = fig.add_subplot(1, 3, i + 1, projection="3d")
-        ax.plot_surface(H1, H2, height.reshape(H1.shape), cmap="viridis", linewidth=0)
-        ax.set(title=name, xlabel="$x_1$", ylabel="$x_2$")
+    H1, H2, coarse = plane_grid(box_demo, 61)
+    unit = 1
+    hidden = neuron_surfaces(coarse, layers_demo)
+    W2, b2 = layers_demo[1]
+    z = (hidden[0] @ W2[unit] + b2[unit]).reshape(H1.shape)
+    heights = np.linspace(-2.0, 2.0, 9)
+    floor = float(z.min()) - 1.0
+    fig = plt.figure(figsize=(15, 4.8))
+    for i, (surface, name) in enumerate([(z, "pre-activation"), (np.maximum(z, 0), "after ReLU")]):
+        ax = fig.add_subplot(1, 3, i + 1, projection="3d", proj_type="ortho")
+        ax.plot_surface(H1, H2, surface, cmap="RdBu_r", vmin=-3, vmax=3, lw=0, alpha=0.7)
+        shown = heights if i == 0 else heights[heights >= 0]
+        ax.contour(H1, H2, surface, levels=shown, cmap="plasma", linewidths=2)
+        ax.contour(H1, H2, z, levels=heights, cmap="plasma", offset=floor, linewidths=1)
+        ax.set(zlim=(floor, float(z.max())), xlabel="$x_1$", ylabel="$x_2$", zlabel="height")
+        ax.set_title(f"layer 2, neuron {unit + 1}: {name}")
+        ax.view_init(elev=30, azim=30)
+    ax = fig.add_subplot(1, 3, 3)
+    lines = ax.contour(H1, H2, z, levels=heights, cmap="plasma")
+    ax.clabel(lines, fmt="H=%g", fontsize=7)
+    ax.contour(H1, H2, z, levels=[0.0], colors="k", linewidths=2.5)
+    ax.set(title="cross-sections at heights H", xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
     plt.tight_layout()
     plt.show()
 
@@ -250,33 +293,280 @@ check("count_regions_grid", _check_count_regions_grid)
 # %% [markdown]
 # ## 4. The region map
 #
-# Colour every point of the plane by its activation pattern. Left: only the first layer's
-# patterns (straight lines, as many regions as Zaslavsky allows). Right: all hidden layers; the
-# second layer bends its boundaries where they cross the first layer's lines, and the tiles get
-# smaller. The titles count the patterns on grids of growing resolution: a coarse grid misses
-# small tiles.
+# Colour every point of the plane by its activation pattern. A grid can only find the regions
+# its points fall in; to draw them exactly, the helper below does what the counting argument
+# does. It starts from the box and cuts each polygon along a unit's zero line wherever the
+# line crosses it, unit by unit and layer by layer. Inside one piece every unit's state is
+# fixed, so the next layer's pre-activations are again affine there and cut it along straight
+# lines. The arithmetic is exact (`fractions.Fraction`), so no region is lost however thin.
+# Neighbouring regions get different colours, and every boundary is drawn.
+
+
+# %% role=given
+def _cut(verts, s, keep_positive):
+    """The part of a convex polygon where s >= 0 (or s <= 0); s: exact values at the vertices."""
+    out = []
+    for i in range(len(verts)):
+        j = (i + 1) % len(verts)
+        if (s[i] >= 0) if keep_positive else (s[i] <= 0):
+            out.append(verts[i])
+        if s[i] * s[j] < 0:
+            t = s[i] / (s[i] - s[j])
+            (xi, yi), (xj, yj) = verts[i], verts[j]
+            out.append((xi + t * (xj - xi), yi + t * (yj - yi)))
+    return out
+
+
+def region_polygons(layers, box):
+    """The exact linear regions of a 2-input network inside box = (xmin, xmax, ymin, ymax).
+
+    Returns (polygons, patterns): a list of R convex polygons, each an array of shape (k, 2)
+    of its corners in order, and a bool array of shape (R, total hidden units) with each
+    region's activation pattern (the same columns as activation_patterns).
+    """
+    from fractions import Fraction
+
+    x0, x1, y0, y1 = (Fraction(float(v)) for v in box)
+    one, zero = Fraction(1), Fraction(0)
+    # a piece: its corners, the affine map (a, b, c) of each input of the next layer, its pattern
+    pieces = [
+        ([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], [(one, zero, zero), (zero, one, zero)], [])
+    ]
+    for W, bias in layers[:-1]:
+        W = [[Fraction(float(w)) for w in row] for row in np.asarray(W, dtype=float)]
+        bias = [Fraction(float(c)) for c in np.asarray(bias, dtype=float)]
+        out = []
+        for corners, maps, pattern in pieces:
+            units = [
+                (
+                    sum((w * m[0] for w, m in zip(row, maps, strict=True)), zero),
+                    sum((w * m[1] for w, m in zip(row, maps, strict=True)), zero),
+                    c + sum((w * m[2] for w, m in zip(row, maps, strict=True)), zero),
+                )
+                for row, c in zip(W, bias, strict=True)
+            ]
+            parts = [(corners, [])]
+            for a, b, c in units:
+                split = []
+                for vs, on in parts:
+                    s = [a * x + b * y + c for x, y in vs]
+                    if max(s) > 0 > min(s):
+                        split.append((_cut(vs, s, True), on + [True]))
+                        split.append((_cut(vs, s, False), on + [False]))
+                    else:
+                        split.append((vs, on + [max(s) > 0]))
+                parts = split
+            for vs, on in parts:
+                kept = [
+                    u if state else (zero, zero, zero) for u, state in zip(units, on, strict=True)
+                ]
+                out.append((vs, kept, pattern + on))
+        pieces = out
+    total = sum(np.shape(W)[0] for W, _ in layers[:-1])
+    polygons = [np.array(vs, dtype=float) for vs, _, _ in pieces]
+    patterns = np.array([p for _, _, p in pieces], dtype=bool).reshape(len(pieces), total)
+    return polygons, patterns
+
+
+PALETTE = (  # 20 distinct light colours (ColorBrewer Set3 and pastel shades)
+    "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
+    "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f", "#fbb4ae", "#b3cde3",
+    "#decbe4", "#fed9a6", "#e5d8bd", "#a6cee3", "#b2df8a", "#cab2d6",
+)  # fmt: skip
+
+
+def region_colours(polygons):
+    """A colour per polygon such that polygons sharing a piece of boundary differ.
+
+    Edges on one line are grouped; two polygons are neighbours when two of their edges overlap.
+    Greedy colouring, most neighbours first, each polygon taking the least used colour that no
+    neighbour has: all colours differ while the palette lasts, and neighbours always differ.
+    """
+    edges = {}
+    for r, poly in enumerate(polygons):
+        for p, q in zip(poly, np.roll(poly, -1, axis=0), strict=True):
+            d = q - p
+            if np.hypot(*d) < 1e-12:
+                continue
+            d = d / np.hypot(*d)
+            if d[1] < -1e-12 or (abs(d[1]) <= 1e-12 and d[0] < 0):
+                d = -d
+            key = (round(d[0], 6), round(d[1], 6), round(d[0] * p[1] - d[1] * p[0], 6))
+            edges.setdefault(key, []).append((*sorted((d @ p, d @ q)), r))
+    near = [set() for _ in polygons]
+    for group in edges.values():
+        for i, (a0, a1, r) in enumerate(group):
+            for b0, b1, s in group[i + 1 :]:
+                if r != s and min(a1, b1) - max(a0, b0) > 1e-9:
+                    near[r].add(s)
+                    near[s].add(r)
+    index, used = [-1] * len(polygons), [0] * (len(polygons) + 1)
+    for r in sorted(range(len(polygons)), key=lambda r: -len(near[r])):
+        taken = {index[s] for s in near[r]}
+        free = [k for k in range(len(used)) if k not in taken]
+        index[r] = min(free, key=lambda k: (k >= len(PALETTE), used[k]))
+        used[index[r]] += 1
+    extra = plt.get_cmap("hsv")(np.linspace(0, 1, max(index + [0]) + 2)[:-1])
+    return [PALETTE[k] if k < len(PALETTE) else tuple(extra[k]) for k in index]
+
+
+def draw_regions(ax, polygons, colours=None, box=None):
+    """Fill each polygon with its colour and draw every boundary in black."""
+    from matplotlib.collections import PolyCollection
+
+    colours = region_colours(polygons) if colours is None else colours
+    ax.add_collection(PolyCollection(polygons, facecolors=colours, edgecolors="k", linewidths=0.8))
+    if box is not None:
+        ax.set(xlim=box[:2], ylim=box[2:])
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
+
+
+# %% [markdown]
+# Left: the first layer alone (three straight lines, as many regions as Zaslavsky allows).
+# Right: both hidden layers; a second-layer unit's boundary bends where it crosses a first-layer
+# line, and the tiles get smaller. The titles give the exact count beside the number of
+# patterns that grids of growing resolution find: a coarse grid misses the small tiles.
 
 # %% role=plot
 with when_ready():
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5.4))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.8))
     first_only = [layers_demo[0], (np.ones((1, 3)), np.zeros(1))]
     for ax, used in zip(axes, [first_only, layers_demo], strict=True):
-        on = activation_patterns(grid_points, used)
-        code = on @ (2.0 ** np.arange(on.shape[1]))
-        shuffle = np.random.default_rng(0).permutation(2 ** on.shape[1])
-        ax.imshow(
-            shuffle[code.astype(int)].reshape(G1.shape),
-            origin="lower",
-            extent=box_demo,
-            cmap="tab20",
-            interpolation="nearest",
-        )
+        polygons, _ = region_polygons(used, box_demo)
+        draw_regions(ax, polygons, box=box_demo)
         counts = [count_regions_grid(used, box_demo, r) for r in (20, 80, 320)]
-        hidden = len(used) - 1
         ax.set_title(
-            f"{hidden} hidden layer(s): {counts[0]}, {counts[1]}, {counts[2]} regions\n"
-            "on 20², 80², 320² grids"
+            f"{len(used) - 1} hidden layer(s): {len(polygons)} regions (exact)\n"
+            f"grids of 20², 80², 320² points find {counts[0]}, {counts[1]}, {counts[2]}"
         )
-        ax.set(xlabel="$x_1$", ylabel="$x_2$")
     plt.tight_layout()
     plt.show()
+
+# %% [markdown]
+# ## 5. One function, many pieces
+#
+# On each region the output is one affine function, and next to a boundary the two neighbouring
+# pieces agree: the ReLU switches a unit on or off exactly where its value is zero, so nothing
+# jumps. Left: the output's contour lines drawn over the regions. They bend where they cross a
+# boundary (the slope changes) but never break. Right: the output as a landscape. Over each
+# region it is a flat facet (drawn exactly, from the region's corners), coloured like its region:
+# the colours change from facet to facet, the surface stays in one piece.
+
+# %% role=plot
+with when_ready():
+    polygons, _ = region_polygons(layers_demo, box_demo)
+    colours = region_colours(polygons)
+    W_top, b_top = layers_demo[-1]
+    output = (neuron_surfaces(grid_points, layers_demo)[-1] @ W_top.T + b_top)[:, 0]
+    fig = plt.figure(figsize=(13, 5.6))
+    ax = fig.add_subplot(1, 2, 1)
+    draw_regions(ax, polygons, colours, box_demo)
+    lines = ax.contour(G1, G2, output.reshape(G1.shape), levels=15, colors="k", linewidths=0.9)
+    ax.clabel(lines, fontsize=7)
+    ax.set_title(f"output contours over its {len(polygons)} regions")
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+
+    facets = []
+    for poly in polygons:  # the output is affine on a region: its graph there is a flat facet
+        height = neuron_surfaces(poly, layers_demo)[-1] @ W_top.T + b_top
+        facets.append(np.column_stack([poly, height[:, 0]]))
+    ax = fig.add_subplot(1, 2, 2, projection="3d", proj_type="ortho")
+    ax.add_collection3d(
+        Poly3DCollection(facets, facecolors=colours, edgecolors="k", linewidths=0.6)
+    )
+    low, high = min(f[:, 2].min() for f in facets), max(f[:, 2].max() for f in facets)
+    ax.set(xlim=box_demo[:2], ylim=box_demo[2:], zlim=(low, high))
+    ax.set(
+        xlabel="$x_1$",
+        ylabel="$x_2$",
+        zlabel="output",
+        title="the output, one flat facet per region",
+    )
+    ax.view_init(elev=30, azim=-60)
+    plt.tight_layout()
+    plt.show()
+
+# %% [markdown]
+# ## 6. Explorer: move one neuron's line
+#
+# The sliders set the weights $w_1, w_2$ and the bias $b$ of neuron 1 of the first layer; the
+# rest of the network stays as above. The panels show that neuron's pre-activation, its value
+# after the ReLU, and the region map of the whole network with its exact count.
+#
+# **Predict first**, then move the slider and check:
+#
+# 1. You raise $b$. Which way does the neuron's line move, and does its ramp get steeper?
+# 2. You multiply $w_1$, $w_2$ and $b$ by 2. What changes in each panel, and what does not?
+# 3. You push the line out of the box. How many regions are left, and why not 7 fewer?
+# 4. Set $w_1 = w_2 = 0$. What do the neuron's two panels show, and how many regions remain?
+#
+# (Without `ipywidgets` installed you get one static picture instead.)
+
+
+# %% role=plot
+def explorer_figure(w1, w2, b, layers=layers_demo, box=box_demo, n=121):
+    """The explorer's picture for neuron 1 of layer 1 set to (w1, w2, b); returns (fig, info)."""
+    W1, b1 = (np.array(a, dtype=float) for a in layers[0])
+    W1[0], b1[0] = (w1, w2), b
+    net = [(W1, b1)] + list(layers[1:])
+    X1, X2, points = plane_grid(box, n)
+    h = neuron_surfaces(points, net)[0][:, 0].reshape(X1.shape)
+    z = (points @ W1[0] + b1[0]).reshape(X1.shape)
+    polygons, _ = region_polygons(net, box)
+    grid_count = count_regions_grid(net, box, 200)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.6))
+    top = max(float(np.abs(z).max()), 1e-9)
+    axes[0].imshow(z, origin="lower", extent=box, cmap="RdBu_r", vmin=-top, vmax=top)
+    axes[1].imshow(h, origin="lower", extent=box, cmap="viridis", vmin=0, vmax=top)
+    if w1 != 0 or w2 != 0:
+        for ax in axes:
+            draw_lines(ax, [(w1, w2)], [b], box, color="k", lw=2)
+    draw_regions(axes[2], polygons, box=box)
+    axes[0].set_title(f"pre-activation {w1:+.2f} x1 {w2:+.2f} x2 {b:+.2f}")
+    axes[1].set_title("after ReLU")
+    axes[2].set_title(f"{len(polygons)} regions (exact), {grid_count} on a 200² grid")
+    for ax in axes[:2]:
+        ax.set(xlabel="$x_1$", ylabel="$x_2$")
+    fig.tight_layout()
+    return fig, {"regions": len(polygons), "grid": grid_count, "net": net}
+
+
+def surfaces_explorer():
+    """Sliders for neuron 1's line; returns (widget, state), state["figure"] the last picture."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    W1, b1 = layers_demo[0]
+    sliders = {
+        name: widgets.FloatSlider(value=float(v), min=-2, max=2, step=0.05, description=name)
+        for name, v in (("w1", W1[0, 0]), ("w2", W1[0, 1]), ("b", b1[0]))
+    }
+    screen = widgets.Output()
+    state = {}
+
+    def redraw(change=None):
+        fig, info = explorer_figure(*(s.value for s in sliders.values()))
+        state.update(info, figure=fig)
+        with screen:
+            screen.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)
+
+    for s in sliders.values():
+        s.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox(list(sliders.values())), screen]), state
+
+
+with when_ready():
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        print("(ipywidgets is not installed: a static picture; pip install ipywidgets for sliders)")
+        explorer_figure(*layers_demo[0][0][0], layers_demo[0][1][0])
+        plt.show()
+    else:
+        from IPython.display import display
+
+        explorer, explorer_state = surfaces_explorer()
+        display(explorer)
