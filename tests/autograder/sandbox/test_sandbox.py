@@ -466,3 +466,20 @@ def test_children_are_forked_from_a_process_that_never_held_a_result(write):
         assert len(children) == 1, children  # the fork server, nothing left of the run
         assert _memory_holds(zygote, needle)  # the search can see an answer where there is one
         assert not _memory_holds(children[0], needle)
+
+
+PRELOADED = "import sys\npreloaded = 'matplotlib.pyplot' in sys.modules\ndef seen():\n    return preloaded\n"
+
+
+@pytest.mark.parametrize("notebooks", [True, False])
+def test_notebook_libraries_come_warm_from_the_fork_server(write, notebooks):
+    # Told that notebooks are coming, the fork server imports them at start; otherwise on the
+    # first notebook. Either way no child imports them itself, and a .py before that finds
+    # them absent (the check can tell).
+    nb = _notebook(write, [PRELOADED])
+    py = write(PRELOADED)
+    with Sandbox(workers=1, notebooks=notebooks) as one:
+        first_py = one.run(py, [Call("s", "q", "seen")], FAST).outcomes["s"].value
+        first_nb = one.run(nb, [Call("s", "q", "seen")], FAST).outcomes["s"].value
+        later_py = one.run(py, [Call("s", "q", "seen")], FAST).outcomes["s"].value
+    assert (first_py, first_nb, later_py) == (notebooks, True, True)
