@@ -253,6 +253,50 @@ def _interact(*args, **kwargs):
     return lambda f: f
 
 
+class _Widget(_Anything):
+    """A stand-in widget: keeps what it was made with (``value``, ``min``, ``options``,
+    ``children``...) so that code reading it gets what it set, as with a real widget that
+    nobody moves; a widget's own value defaults as ipywidgets' do. Methods (observe, on_click,
+    clear_output...) do nothing, and a widget is a context manager (Output)."""
+
+    DEFAULTS = (("Slider", 0), ("Float", 0.0), ("Int", 0), ("Checkbox", False),
+                ("Toggle", False), ("Text", ""), ("Label", ""), ("HTML", ""))  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        if args and isinstance(args[0], list | tuple):
+            kwargs.setdefault("children", tuple(args[0]))
+        if "value" not in kwargs:
+            options = kwargs.get("options")
+            if options:
+                first = next(iter(options))
+                kwargs["value"] = first[1] if isinstance(first, tuple) else first
+            else:
+                name = type(self).__name__
+                kwargs["value"] = next((v for part, v in self.DEFAULTS if part in name), None)
+        self.__dict__.update(kwargs)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _interactive(function=None, *args, **controls):
+    """ipywidgets.interactive as a stand-in: a widget holding the controls, the function not
+    called (a real one draws it once, in an output area nobody sees here)."""
+    values = {name: getattr(control, "value", control) for name, control in controls.items()}
+    box = _widget_class("interactive")(children=tuple(controls.values()))
+    box.kwargs, box.result, box.f = values, None, function
+    return box
+
+
+_WIDGET_CLASSES: dict[str, type] = {}
+
+
+def _widget_class(name: str) -> type:
+    if name not in _WIDGET_CLASSES:
+        _WIDGET_CLASSES[name] = type(name, (_Widget,), {})
+    return _WIDGET_CLASSES[name]
+
+
 class StandIns:
     """A meta-path finder giving notebooks the display and widget modules they import (the real
     ones are not in the sandbox): every call does nothing, every name exists."""
@@ -274,8 +318,9 @@ class StandIns:
 
     def exec_module(self, module) -> None:
         if module.__name__ == "ipywidgets":
-            for name in ("interact", "interact_manual", "interactive"):
+            for name in ("interact", "interact_manual"):
                 setattr(module, name, _interact)
+            module.interactive = _interactive
         if module.__name__ in ("IPython", "IPython.core.getipython"):
             module.get_ipython = NoShell
 
@@ -284,6 +329,8 @@ class _StandInModule(types.ModuleType):
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
+        if self.__name__ == "ipywidgets" and name[:1].isupper():
+            return _widget_class(name)  # FloatSlider, Output, HBox, ...
         return _Anything
 
 

@@ -414,19 +414,23 @@ def test_notebook_plot_cells_scores_exactly_as_before(box, write):
             "def f(x):\n    fig, ax = plt.subplots()\n    line, = ax.plot(x, x)\n"
             "    fig.canvas.draw()\n    w, h = fig.canvas.get_width_height()\n"
             "    plt.close(fig)\n    return helper(np.asarray(line.get_ydata())) + 0 * w * h",
-            "def g():\n    return [callable(explore), type(slider).__name__]",
+            "def g():\n    return [callable(explore), type(slider).__name__, slider.value,\n"
+            "            w.IntSlider().value, w.Dropdown(options=[('a', 3)]).value,\n"
+            "            w.interactive(explore, k=w.IntSlider(value=2)).kwargs['k'],\n"
+            "            len(w.VBox([w.HBox([slider]), w.Output()]).children), float(slider.value)]",
+            "out = w.Output()\nwith out:\n    out.clear_output(wait=True)\nslider.observe(print, names='value')",
             "fig, ax = plt.subplots()\nax.grid(True)\nax.plot([1, 2], [1, 2, 3])\nlate = 1",
         ],
     )
     r = box.run(path, [Call("a", "q", "f", (np.arange(3.0),)), Call("b", "q", "g")], FAST)
     assert r.load_messages == [
         "cell 3 raised RuntimeError: the plot cell broke (line 2 of cell 3)",
-        "cell 7 raised ValueError: x and y must have same first dimension, but have shapes (2,)"
-        " and (3,) (line 3 of cell 7)",
+        "cell 8 raised ValueError: x and y must have same first dimension, but have shapes (2,)"
+        " and (3,) (line 3 of cell 8)",
     ]
     assert r.outcomes["a"].status == "ok", r.outcomes["a"].message
     assert np.array_equal(r.outcomes["a"].value, [0.0, 2.0, 4.0])
-    assert r.outcomes["b"].value[0] is True
+    assert r.outcomes["b"].value == [True, "FloatSlider", 1.0, 0, 3, 2, 2, 1.0]
 
 
 def _memory_holds(pid: int, needle: bytes) -> bool:
