@@ -287,7 +287,8 @@ with when_ready():
     def score(points):
         return (np.maximum(points @ W1.T + b1, 0.0) @ W2.T + b2)[:, 0]
 
-    _, region = np.unique(flat @ W1.T + b1 > 0, axis=0, return_inverse=True)
+    pattern = (flat @ W1.T + b1 > 0) @ (1 << np.arange(len(b1)))  # on/off of each unit, as bits
+    _, region = np.unique(pattern, return_inverse=True)
     palette = plt.get_cmap("tab20").colors[1::2] + plt.get_cmap("Pastel2").colors
     order = np.random.default_rng(1).permutation(region.max() + 1)  # spread similar ids apart
     shade = np.array(palette)[order[region.ravel()] % len(palette)].reshape(*g1.shape, 3)
