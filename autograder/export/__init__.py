@@ -19,13 +19,16 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING
 
 from autograder.course import Assignment, Course, load_course
-from autograder.notebooks import BEGIN, END, make_exercise, solution_regions
 from autograder.paths import course_root
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+# nbformat (and autograder.notebooks, which needs it) are imported where used: the Gradescope
+# runner imports this package for one small helper, and nbformat's import is about a second.
 
 __all__ = [
     "Block",
@@ -45,12 +48,22 @@ class ExportError(RuntimeError):
     """The course cannot be exported as asked; the message says what to fix."""
 
 
+def _solution_regions(source: str):
+    from autograder.notebooks import solution_regions
+
+    return solution_regions(source)
+
+
 def load_solution(assignment: str, root: Path | None = None) -> NotebookNode:
     """``solutions/<assignment>.ipynb`` of the course at ``root`` (default: this course).
 
     The notebook is checked against the cell conventions (``make_exercise`` raises
     NotebookError naming the cell otherwise).
     """
+    import nbformat
+
+    from autograder.notebooks import make_exercise
+
     root = Path(root) if root is not None else course_root()
     path = root / "solutions" / f"{assignment}.ipynb"
     if not path.is_file():
@@ -159,7 +172,7 @@ def solution_lines(nb: NotebookNode, min_chars: int = 8) -> list[str]:
         if cell.cell_type != "code" or relulab_role(cell) != "answer":
             continue
         lines = cell.source.splitlines()
-        for begin, end in solution_regions(cell.source):
+        for begin, end in _solution_regions(cell.source):
             for line in lines[begin + 1 : end]:
                 text = line.strip()
                 if len(text) >= min_chars and not text.startswith("#"):
@@ -173,6 +186,8 @@ def leaked_lines(solution: NotebookNode, student_texts: list[str]) -> list[str]:
     A line such as ``h = relu(theta[:, 0] + ...)`` may be both in a solution region and in a
     given helper; only lines the exercise notebook does not already show count as leaks.
     """
+    from autograder.notebooks import make_exercise
+
     exercise = make_exercise(solution)
     shown = {
         line.strip() for cell in exercise.cells for line in cell.source.splitlines() if line.strip()
@@ -183,6 +198,8 @@ def leaked_lines(solution: NotebookNode, student_texts: list[str]) -> list[str]:
 
 def strip_markers(source: str) -> str:
     """``source`` without its ``### BEGIN/END SOLUTION`` marker lines (the solution kept)."""
+    from autograder.notebooks import BEGIN, END
+
     return "\n".join(line for line in source.splitlines() if line.strip() not in (BEGIN, END))
 
 

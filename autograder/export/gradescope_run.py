@@ -86,7 +86,6 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
 
     ``require``: isolation layers without which nothing is graded (the result says so and
     marks the submission for regrading instead)."""
-    course = load_course()
     files = submission_files(root / "submission")
     if len(files) != 1:
         names = ", ".join(file_name(str(f.relative_to(root / "submission"))) for f in files)
@@ -97,11 +96,20 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
         )
         return zero_results(assignment, f"{why} Score: 0.")
     path = files[0]
-    student = student_id_from_metadata(root / "submission_metadata.json", path.stem)
     hide = [*source_roots(), root.resolve()]
+    # Started first and waited for last: its start (imports, isolation probes) runs while this
+    # process reads the course and the student's metadata.
+    sandbox = Sandbox(
+        hide=hide, workers=1, require=require, notebooks=path.suffix == ".ipynb", wait=False
+    )
     try:
-        sandbox = Sandbox(hide=hide, workers=1, require=require, notebooks=path.suffix == ".ipynb")
-    except SandboxUnavailable as exc:  # includes IsolationRefused
+        student = student_id_from_metadata(root / "submission_metadata.json", path.stem)
+        course = load_course()
+        sandbox.ready()
+    except BaseException as exc:
+        sandbox.close()
+        if not isinstance(exc, SandboxUnavailable):  # includes IsolationRefused
+            raise
         return zero_results(
             assignment,
             "Not graded: this grading machine cannot isolate submissions as the course "

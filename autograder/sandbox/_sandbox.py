@@ -229,6 +229,7 @@ class Sandbox:
     workers: number of zygotes, i.e. how many run() calls can proceed at the same time.
     notebooks: notebooks are coming: the children's notebook libraries are imported at once,
     while the caller goes on, rather than at the first notebook.
+    wait: False to return once the processes are started; ready() (or the first run) waits.
     require: isolation layers (REQUIREMENTS) without which no submission may be graded: raises
     IsolationRefused. SandboxUnavailable when the sandbox cannot run here at all.
     run() is thread-safe. Use as a context manager, or call close().
@@ -240,6 +241,7 @@ class Sandbox:
         workers: int = 1,
         require: Sequence[str] = (),
         notebooks: bool = False,
+        wait: bool = True,
     ) -> None:
         self.hide = [str(Path(p).resolve()) for p in hide]
         self._idle: queue.Queue[_Zygote] = queue.Queue()
@@ -250,7 +252,26 @@ class Sandbox:
         if unknown:
             raise ValueError(f"unknown isolation requirement(s): {', '.join(unknown)}")
         self.notebooks = notebooks
-        zygotes = [_Zygote(slot, self.hide, notebooks) for slot in range(max(1, workers))]
+        self.isolation, self.isolation_info = "", {}  # known once ready
+        self._require = list(require)
+        self._starting = [_Zygote(slot, self.hide, notebooks) for slot in range(max(1, workers))]
+        if wait:
+            self.ready()
+
+    def ready(self) -> None:
+        """Wait until every zygote has started and shown enough isolation (a Sandbox made with
+        ``wait=False`` starts its processes and returns at once, so that the caller's own start
+        runs meanwhile; this, or the first run(), then raises what the constructor would)."""
+        with self._lock:
+            zygotes, self._starting = self._starting, []
+            if not zygotes:
+                if not self._all:
+                    raise SandboxUnavailable("the sandbox did not start")
+                return
+            self._ready(zygotes)
+
+    def _ready(self, zygotes: list[_Zygote]) -> None:
+        require = self._require
         try:
             for z in zygotes:
                 z.wait_ready()
@@ -283,6 +304,9 @@ class Sandbox:
             if self._closed:
                 return
             self._closed = True
+            for z in self._starting:  # started, never waited for
+                z.kill()
+            self._starting = []
         # A zygote holds no state between runs and no child outlives a run, so it is killed
         # rather than asked to exit: that skips interpreter teardown (about 0.3 s each).
         for z in self._all:
@@ -341,6 +365,8 @@ class Sandbox:
         """
         if self._closed:
             raise RuntimeError("the sandbox is closed")
+        if not self._all:
+            self.ready()
         calls = list(calls)
         keys = [c.key for c in calls]
         if len(set(keys)) != len(keys):

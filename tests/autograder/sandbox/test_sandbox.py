@@ -487,3 +487,15 @@ def test_notebook_libraries_come_warm_from_the_fork_server(write, notebooks):
         first_nb = one.run(nb, [Call("s", "q", "seen")], FAST).outcomes["s"].value
         later_py = one.run(py, [Call("s", "q", "seen")], FAST).outcomes["s"].value
     assert (first_py, first_nb, later_py) == (notebooks, True, True)
+
+
+def test_a_sandbox_started_without_waiting_is_waited_for_by_its_first_run(write):
+    with Sandbox(workers=1, wait=False) as later:
+        r = later.run(write("def f():\n    return 7\n"), [Call("f", "q", "f")], FAST)
+        assert r.outcomes["f"].value == 7 and later.isolation_info["mode"] == later.isolation
+    never = Sandbox(workers=1, wait=False)
+    zygote = never._starting[0].proc  # noqa: SLF001 - the test looks inside on purpose
+    never.close()  # closed before it was ever waited for: its processes are gone
+    assert zygote.poll() is not None
+    with pytest.raises(RuntimeError, match="closed"):
+        never.run(write("def f():\n    return 7\n"), [Call("f", "q", "f")], FAST)
