@@ -300,13 +300,13 @@ RANDOM_MISTAKES = [
 
 # ---- depth_sweep ----------------------------------------------------------------------------
 
-# A counter built in the student's process: a number read off the net (how many biases are
-# positive, how many first-layer weights exceed 1) plus the interval's length, so the mean and
-# the error bar depend on every net the sweep builds and on the (lo, hi) it passes.
+# A counter built in the student's process: a number read off the net (the total size of its
+# weights, how many biases are positive) plus the interval's length, so the mean and the error
+# bar depend on every net the sweep builds and on the (lo, hi) it passes.
 _COUNTER = Lambda(
     "layers, lo, hi",
-    "float(sum(int(np.count_nonzero(np.asarray(b) > 0)) for W, b in layers))"
-    " + float(np.count_nonzero(np.abs(np.asarray(layers[0][0])) > 1.0)) + (hi - lo)",
+    "float(sum(np.sum(np.abs(np.asarray(W))) + np.count_nonzero(np.asarray(b) > 0)"
+    " for W, b in layers)) + (hi - lo)",
 )
 
 
@@ -677,6 +677,7 @@ QUESTIONS = {
         generate=_sweep_cases,
         reference=depth_sweep,
         mistakes=SWEEP_MISTAKES,
+        calls=("random_layers",),
         plot=gradient_error_plot(["mean", "sem"]),
     ),
     "train_deep_linear": QuestionCases(
