@@ -25,6 +25,18 @@ API = {
     "features": ["add_radius_feature", "fit_logistic_regression", "predict"],
     "backprop": ["forward", "mse", "backward", "numerical_gradient", "train"],
     "surfaces": ["neuron_surfaces", "activation_patterns", "count_regions_grid"],
+    # the project's own seventh assignment (docs/API-capacity.md)
+    "capacity": [
+        "activation",
+        "mlp_with",
+        "shallow_to_layers",
+        "composition_to_layers",
+        "layers_to_xw",
+        "random_layers",
+        "depth_sweep",
+        "as_relu_layers",
+        "train_deep_linear",
+    ],
 }
 ALL_API = {name for names in API.values() for name in names}
 MIN_LENGTH = 12  # shorter lines (return y, x = x.copy()) are too generic to mean a leak

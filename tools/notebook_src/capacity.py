@@ -730,35 +730,44 @@ def _check_train_deep_linear():
 check("train_deep_linear", _check_train_deep_linear)
 
 # %% [markdown]
-# The same data, the same target, depths 1, 2 and 4 (hidden widths 3), started small
-# (`init_std = 0.1`). Every one of them can represent the least-squares map (dashed). Predict
-# first: do the deeper ones get there faster or slower, and in one go or in stages?
+# The same data (targets $t = A x$ plus a little noise, $A$ with singular values 3, 1 and 0.3),
+# three depths (hidden widths 3), all started small (`init_std = 0.1`), the same learning rate.
+# Every one of them can represent the least-squares map (dashed line: its loss). **Predict
+# first:** do the deeper ones get there faster or slower? All directions of $A$ at once, or one
+# after another?
 
 # %% role=plot
 with when_ready():
     rng = np.random.default_rng(0)
     x_lin = rng.normal(size=(60, 3))
-    target_map = np.array([[3.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.2]])
-    t_lin = x_lin @ target_map.T
+    target_map = np.diag([3.0, 1.0, 0.3])
+    t_lin = x_lin @ target_map.T + 0.05 * rng.normal(size=(60, 3))
+    best = np.linalg.lstsq(x_lin, t_lin, rcond=None)[0]
+    best_loss = np.sum((x_lin @ best - t_lin) ** 2) / 60
     fig, (ax_loss, ax_sv) = plt.subplots(1, 2, figsize=(12, 3.8))
-    for depth in (1, 2, 4):
-        widths = [3] + [3] * (depth - 1) + [3]
-        losses, _ = train_deep_linear(x_lin, t_lin, widths, 0.02, 400, 1)
-        ax_loss.semilogy(losses, label=f"depth {depth}")
+    marks = range(0, 601, 25)
+    for colour, depth in enumerate((1, 2, 3)):
+        widths = [3] * (depth + 1)
+        losses, _ = train_deep_linear(x_lin, t_lin, widths, 0.05, 600, 1)
+        ax_loss.semilogy(
+            np.maximum(losses - best_loss, 1e-12), color=f"C{colour}", label=f"depth {depth}"
+        )
         svs = [
-            np.linalg.svd(train_deep_linear(x_lin, t_lin, widths, 0.02, k, 1)[1], compute_uv=False)
-            for k in range(0, 401, 20)
+            np.linalg.svd(train_deep_linear(x_lin, t_lin, widths, 0.05, k, 1)[1], compute_uv=False)
+            for k in marks
         ]
-        ax_sv.plot(range(0, 401, 20), svs, color=f"C{(depth > 1) + (depth > 2)}", lw=1)
-    best_loss = np.sum((x_lin @ np.linalg.lstsq(x_lin, t_lin, rcond=None)[0] - t_lin) ** 2) / 60
-    ax_loss.axhline(max(best_loss, 1e-12), color="0.3", ls="--", label="least squares")
+        lines = ax_sv.plot(marks, svs, color=f"C{colour}", lw=1.5)
+        lines[0].set_label(f"depth {depth}")
+    for value in (3.0, 1.0, 0.3):
+        ax_sv.axhline(value, color="0.7", lw=0.8, ls="--")
     ax_loss.set_xlabel("step")
-    ax_loss.set_ylabel("training loss")
+    ax_loss.set_ylabel("training loss - least-squares loss")
+    ax_loss.set_ylim(1e-12, None)
+    ax_loss.set_title("the gap to the least-squares fit closes in plateaus", fontsize=9)
     ax_loss.legend(fontsize=8)
     ax_sv.set_xlabel("step")
     ax_sv.set_ylabel("singular values of P")
-    ax_sv.set_title(
-        "depth 1 (C0), 2 (C1), 4 (C2): deeper nets learn one direction at a time", fontsize=9
-    )
+    ax_sv.set_title("deeper: one direction of A at a time, the strongest first", fontsize=9)
+    ax_sv.legend(fontsize=8)
     plt.tight_layout()
     plt.show()
