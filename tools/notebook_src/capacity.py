@@ -86,8 +86,8 @@ def _check_activation():
     expect(np.shape(activation("tanh", grid)) == (11, 11), "any shape: (11, 11) in, (11, 11) out")
     try:
         activation("softplus", z)
-    except ValueError:
-        pass
+    except ValueError as err:  # the error the text asks for
+        expect(str(err), "the ValueError should say what is wrong")
     else:
         raise AssertionError("an unknown name should raise ValueError")
 
@@ -148,7 +148,7 @@ def _check_mlp_with():
         expect(
             np.shape(y) == (20, 3), f"{name}: shape {np.shape(y)}, expected (N, d_out) = (20, 3)"
         )
-        (W1, b1), (W2, b2) = layers
+        (W1, b1), (W2, b2) = layers[0], layers[1]
         first = mlp_with(x, [(W1, b1), (np.eye(4), np.zeros(4))], name)
         expect_close(first @ W2.T + b2, y, f"{name}: the output layer is linear")
         expect_close(mlp_with(x, layers[:1], name), x @ W1.T + b1, "one layer: no activation")
@@ -191,8 +191,7 @@ check("mlp_with", _check_mlp_with)
 # %% role=given
 def with_ones(x):
     """x of shape (N, n) with a column of ones in front: shape (N, n + 1)."""
-    x = np.asarray(x, dtype=float)
-    return np.concatenate([np.ones((len(x), 1)), x], axis=1)
+    return np.concatenate([np.ones((len(x), 1)), np.asarray(x, dtype=float)], axis=1)
 
 
 # %% role=answer functions=shallow_to_layers
@@ -415,7 +414,7 @@ check("count_linear_pieces", _check_count_linear_pieces)
 # %% role=given
 def depth_widths(units, depth):
     """Widths of a 1-input, 1-output net with `units` hidden units in `depth` equal layers."""
-    if units % depth:
+    if units % depth != 0:
         raise ValueError(f"{depth} layers cannot share {units} units equally")
     return [1, *([units // depth] * depth), 1]
 
@@ -596,7 +595,8 @@ def _check_as_relu_layers():
     for name in ("elu", "sigmoid", "tanh", "swish"):
         try:
             as_relu_layers(layers, name)
-        except ValueError:
+        except ValueError as err:  # as it should
+            expect(str(err), f"{name}: the ValueError should say what is wrong")
             continue
         raise AssertionError(f"{name}: expected a ValueError (no linear pieces)")
 
@@ -616,8 +616,8 @@ with when_ready():
         ax.plot(x_act, mlp_with(x_act[:, None], net, name)[:, 0], "C0")
         try:
             label = f"{count_linear_pieces(as_relu_layers(net, name), -2.0, 2.0)} pieces"
-        except ValueError:
-            label = "not piecewise linear"
+        except ValueError as err:  # elu, sigmoid, tanh
+            label = f"not piecewise linear ({type(err).__name__})"
         ax.set_title(f"{name}: {label}", fontsize=10)
         ax.set_xlabel("x")
     plt.tight_layout()
