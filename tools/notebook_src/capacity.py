@@ -446,6 +446,8 @@ def _check_depth_sweep():
         return sum(np.shape(W)[0] for W, _ in layers[:-1])
 
     mean, sem = depth_sweep(units_counter, 12, [1, 2, 3, 4], [0, 1, 2], -1.0, 1.0)
+    arrays = isinstance(mean, np.ndarray) and isinstance(sem, np.ndarray)
+    expect(arrays, "return (mean, sem) as numpy arrays")
     expect(
         np.shape(mean) == (4,) and np.shape(sem) == (4,),
         f"shapes {np.shape(mean)}, {np.shape(sem)}",
@@ -679,6 +681,8 @@ def _check_train_deep_linear():
     x = rng.normal(size=(40, 3))
     t = x @ rng.normal(size=(3, 2))
     losses, P = train_deep_linear(x, t, [3, 2], 0.1, 200, 0)
+    arrays = isinstance(losses, np.ndarray) and isinstance(P, np.ndarray)
+    expect(arrays, "return (losses, P) as numpy arrays")
     expect(
         np.shape(losses) == (200,) and np.shape(P) == (2, 3),
         f"shapes {np.shape(losses)}, {np.shape(P)}",
@@ -745,17 +749,18 @@ with when_ready():
     best = np.linalg.lstsq(x_lin, t_lin, rcond=None)[0]
     best_loss = np.sum((x_lin @ best - t_lin) ** 2) / 60
     fig, (ax_loss, ax_sv) = plt.subplots(1, 2, figsize=(12, 3.8))
-    marks = range(0, 601, 25)
+    marks = range(0, 601, 50)
     for colour, depth in enumerate((1, 2, 3)):
         widths = [3] * (depth + 1)
         losses, _ = train_deep_linear(x_lin, t_lin, widths, 0.05, 600, 1)
         ax_loss.semilogy(
             np.maximum(losses - best_loss, 1e-12), color=f"C{colour}", label=f"depth {depth}"
         )
-        svs = [
-            np.linalg.svd(train_deep_linear(x_lin, t_lin, widths, 0.05, k, 1)[1], compute_uv=False)
-            for k in marks
-        ]
+        svs = []
+        for k in marks:
+            P = train_deep_linear(x_lin, t_lin, widths, 0.05, k, 1)[1]
+            finite = np.all(np.isfinite(P))  # a diverging run has no singular values to show
+            svs.append(np.linalg.svd(P, compute_uv=False) if finite else np.full(3, np.nan))
         lines = ax_sv.plot(marks, svs, color=f"C{colour}", lw=1.5)
         lines[0].set_label(f"depth {depth}")
     for value in (3.0, 1.0, 0.3):
