@@ -23,24 +23,12 @@ from reference.depth import count_linear_pieces, mlp  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def shown(monkeypatch):
-    """Run the notebook's cells up to the explorer; returns (namespace, explorer source, drawn)."""
+@pytest.fixture(scope="module")
+def notebook() -> tuple[dict, str]:
+    """The namespace after the solution's given and answer cells, and the explorer's source."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    drawn: list[tuple[str, np.ndarray, np.ndarray]] = []
-
-    def record(*args, **kwargs):
-        for num in plt.get_fignums():
-            ax = plt.figure(num).axes[0]
-            line = ax.get_lines()[0]
-            drawn.append((ax.get_title(), line.get_xdata(), line.get_ydata()))
-        plt.close("all")
-
-    monkeypatch.setattr(plt, "show", record)
     nb = nbformat.read(ROOT / "solutions" / "capacity.ipynb", as_version=4)
     namespace: dict = {"__name__": "capacity_notebook"}
     explorer = None
@@ -53,7 +41,26 @@ def shown(monkeypatch):
         if role == "plot" and "interact(" in cell.source:
             explorer = cell.source
     assert explorer is not None, "the capacity notebook has no interactive explorer"
-    return namespace, explorer, drawn
+    return namespace, explorer
+
+
+@pytest.fixture
+def shown(notebook, monkeypatch):
+    """(a copy of the namespace, the explorer's source, the figures plt.show was asked to show)."""
+    import matplotlib.pyplot as plt
+
+    drawn: list[tuple[str, np.ndarray, np.ndarray]] = []
+
+    def record(*args, **kwargs):
+        for num in plt.get_fignums():
+            ax = plt.figure(num).axes[0]
+            line = ax.get_lines()[0]
+            drawn.append((ax.get_title(), line.get_xdata(), line.get_ydata()))
+        plt.close("all")
+
+    monkeypatch.setattr(plt, "show", record)
+    namespace, explorer = notebook
+    return dict(namespace), explorer, drawn
 
 
 def _expected(depth: int, seed: int) -> tuple[str, np.ndarray]:
