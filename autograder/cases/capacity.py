@@ -181,7 +181,7 @@ def _xw_cases(rng: np.random.Generator) -> list[Case]:
         (np.array([[1.0, -2.0, 0.5]]), np.array([0.25])),
     ]
     cases = [Case("public: 2 inputs, 3 hidden units, 1 output", (public,), public=True)]
-    for widths in ([1, 4, 1], [3, 5, 2], [2, 6, 3], [4, 3, 4]):
+    for widths in ([1, 4, 1], [3, 5, 2], [2, 6, 3], [4, 3, 4], [3, 3, 3]):
         name = f"random net {'-'.join(map(str, widths))}"
         cases.append(profiled(rng, name, lambda r, w=widths: (_net(r, w),), layers_to_xw,
                               XW_MISTAKES))  # fmt: skip
