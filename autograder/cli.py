@@ -12,7 +12,7 @@ import click
 from autograder.course import Isolation
 from autograder.text import clean
 
-ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces")
+ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces", "capacity")
 
 
 def _course(path: Path | None):

@@ -18,7 +18,7 @@ from autograder.paths import course_root
 
 __all__ = ["ReleaseError", "build_release", "bundle_names"]
 
-ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces")
+ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces", "capacity")
 
 README = """\
 relulab - exercise notebooks

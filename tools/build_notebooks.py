@@ -32,7 +32,7 @@ from nbformat import NotebookNode
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "tools" / "notebook_src"
-ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces")
+ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces", "capacity")
 
 _HEADER = re.compile(r"^# %%(.*)$")
 _INCLUDE = re.compile(r"^from (_\w+) import .*$")

@@ -29,6 +29,18 @@ API = {
     "features": ["add_radius_feature", "fit_logistic_regression", "predict"],
     "backprop": ["forward", "mse", "backward", "numerical_gradient", "train"],
     "surfaces": ["neuron_surfaces", "activation_patterns", "count_regions_grid"],
+    # the project's own seventh assignment (docs/API-capacity.md)
+    "capacity": [
+        "activation",
+        "mlp_with",
+        "shallow_to_layers",
+        "composition_to_layers",
+        "layers_to_xw",
+        "random_layers",
+        "depth_sweep",
+        "as_relu_layers",
+        "train_deep_linear",
+    ],
 }
 
 

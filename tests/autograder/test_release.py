@@ -17,7 +17,7 @@ from autograder.notebooks import solution_regions, write_notebook
 from autograder.release import ReleaseError, build_release
 
 ROOT = Path(__file__).resolve().parents[2]
-ASSIGNMENTS = ["shallow", "composition", "depth", "features", "backprop", "surfaces"]
+ASSIGNMENTS = ["shallow", "composition", "depth", "features", "backprop", "surfaces", "capacity"]
 API = {
     "shallow": ["relu", "shallow_net", "kink_locations", "count_linear_regions", "interpolant_net"],
     "composition": ["compose", "composition_to_deep", "deep_net"],
@@ -25,6 +25,18 @@ API = {
     "features": ["add_radius_feature", "fit_logistic_regression", "predict"],
     "backprop": ["forward", "mse", "backward", "numerical_gradient", "train"],
     "surfaces": ["neuron_surfaces", "activation_patterns", "count_regions_grid"],
+    # the project's own seventh assignment (docs/API-capacity.md)
+    "capacity": [
+        "activation",
+        "mlp_with",
+        "shallow_to_layers",
+        "composition_to_layers",
+        "layers_to_xw",
+        "random_layers",
+        "depth_sweep",
+        "as_relu_layers",
+        "train_deep_linear",
+    ],
 }
 ALL_API = {name for names in API.values() for name in names}
 MIN_LENGTH = 12  # shorter lines (return y, x = x.copy()) are too generic to mean a leak
@@ -203,8 +215,8 @@ def test_refuses_stale_exercises_and_foreign_folders(tmp_path):
     course = tmp_path / "course"
     shutil.copytree(ROOT / "solutions", course / "solutions")
     shutil.copytree(ROOT / "exercises", course / "exercises")
-    assert len(build_release(tmp_path / "ok", root=course)) == 7
-    assert len(build_release(tmp_path / "ok", root=course)) == 7  # an earlier bundle: overwritten
+    assert len(build_release(tmp_path / "ok", root=course)) == 8
+    assert len(build_release(tmp_path / "ok", root=course)) == 8  # an earlier bundle: overwritten
 
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("mine")
@@ -234,7 +246,7 @@ def test_module_command(tmp_path):
     assert sorted(p.name for p in dest.iterdir()) == sorted(
         ["README.txt"] + [f"{a}.ipynb" for a in ASSIGNMENTS]
     )
-    assert len(run.stdout.splitlines()) == 7
+    assert len(run.stdout.splitlines()) == 8
     usage = subprocess.run(
         [sys.executable, "-m", "autograder.release"], capture_output=True, text=True, cwd=ROOT
     )

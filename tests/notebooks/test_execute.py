@@ -16,7 +16,7 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[2]
-ASSIGNMENTS = ["shallow", "composition", "depth", "features", "backprop", "surfaces"]
+ASSIGNMENTS = ["shallow", "composition", "depth", "features", "backprop", "surfaces", "capacity"]
 CHECK_LINE = re.compile(r"^(\w+): (pass|FAIL - .*|not implemented yet)$")
 
 pytestmark = pytest.mark.slow

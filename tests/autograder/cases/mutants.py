@@ -330,6 +330,82 @@ MUTANTS = [
         "count_regions_grid",
         ("ys = np.linspace(ymin, ymax, r)", "ys = np.linspace(xmin, xmax, r)"),
     ),
+    # capacity
+    M(
+        "capacity",
+        "phi_0 lost",
+        "shallow_to_layers",
+        (
+            "    return _shallow_to_layers(theta, phi)",
+            "    (W1, b1), (W2, b2) = _shallow_to_layers(theta, phi)\n    return [(W1, b1), (W2, 0 * b2)]",
+        ),
+    ),
+    M(
+        "capacity",
+        "phi1_0 left out of b2",
+        "composition_to_layers",
+        (
+            "    return deep_to_layers(*composition_to_deep(theta1, phi1, theta2, phi2))",
+            "    layers = deep_to_layers(*composition_to_deep(theta1, phi1, theta2, phi2))\n"
+            "    layers[1] = (layers[1][0], np.asarray(theta2, dtype=float)[:, 0].copy())\n"
+            "    return layers",
+        ),
+    ),
+    M(
+        "capacity",
+        "ones in the last column",
+        "layers_to_xw",
+        (
+            "    w[0, 0] = 1.0\n    w[0, 1:] = b1\n    w[1:, 1:] = W1.T\n",
+            "    w[n_in, hidden] = 1.0\n    w[n_in, :hidden] = b1\n    w[:n_in, :hidden] = W1.T\n",
+        ),
+        ("    v[0] = b2\n    v[1:] = W2.T\n", "    v[-1] = b2\n    v[:-1] = W2.T\n"),
+    ),  # fmt: skip
+    M(
+        "capacity",
+        "std sqrt(1 / d_in)",
+        "random_layers",
+        (
+            "rng.normal(0.0, np.sqrt(2.0 / d_in), size=",
+            "rng.normal(0.0, np.sqrt(1.0 / d_in), size=",
+        ),
+    ),
+    M(
+        "capacity",
+        "std instead of standard error",
+        "depth_sweep",
+        ("counts.std(ddof=1) / np.sqrt(len(seeds))", "counts.std(ddof=1)"),
+    ),
+    M(
+        "capacity",
+        "gradient not divided by N",
+        "train_deep_linear",
+        ("        G = 2.0 * r.T @ x / n\n", "        G = 2.0 * r.T @ x\n"),
+    ),
+    M(
+        "capacity",
+        "elu without the -1",
+        "activation",
+        ("np.expm1(np.minimum(z, 0.0))", "np.exp(np.minimum(z, 0.0))"),
+    ),
+    M(
+        "capacity",
+        "activation on the output",
+        "mlp_with",
+        (
+            "    W, b = layers[-1]\n    return h @ W.T + b\n\n\ndef as_relu",
+            "    W, b = layers[-1]\n    return activation(name, h @ W.T + b)\n\n\ndef as_relu",
+        ),
+    ),  # fmt: skip
+    M(
+        "capacity",
+        "plus instead of minus",
+        "as_relu_layers",
+        (
+            "np.hstack([np.eye(d), -LEAKY_SLOPE * np.eye(d)])",
+            "np.hstack([np.eye(d), LEAKY_SLOPE * np.eye(d)])",
+        ),
+    ),
 ]
 
 

@@ -19,7 +19,7 @@ from autograder.cases import load_questions
 from autograder.course import load_course
 from autograder.grade import plan
 
-ASSIGNMENTS = ["shallow", "composition", "depth", "features", "backprop", "surfaces"]
+ASSIGNMENTS = ["shallow", "composition", "depth", "features", "backprop", "surfaces", "capacity"]
 STUDENTS = [f"fair-{i}" for i in range(5)]
 SPREAD = 0.02  # of the assignment's points
 
