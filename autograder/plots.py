@@ -1,12 +1,14 @@
 """Plotted diffs for failing questions: the student's answer over the reference's.
 
-Plots are drawn only for failing questions, on public cases only (their inputs may be shown
-before the due date), and only here in the grader, from plain data the sandbox returned.
-matplotlib is imported lazily: grading a correct submission never pays for it.
+Plots are drawn only for failing questions, on a failing public case or else on the question's
+illustration (a fresh, ungraded instance like the hidden cases, run apart from them: see
+autograder.grade.illustrate), never on a hidden case; only here in the grader, from plain data
+the sandbox returned. matplotlib is imported lazily: grading a correct submission never pays.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 from typing import Any
@@ -57,18 +59,36 @@ def curve_plot(x_arg: int, kinks: Callable[[Any], np.ndarray] | None = None) -> 
     return plot
 
 
+def illustration_caption(case: Any) -> str:
+    """The words under an illustration's plot: what it is, and what it is not."""
+    return (
+        f"An illustration, not one of your hidden cases: a fresh instance of the kind "
+        f"'{case.name}', drawn like your hidden cases and run on its own (it is not graded). "
+        "Your answer is wrong on it too."
+    )
+
+
 def draw_failing_plots(result: Any, questions: list) -> None:
-    """Attach a PNG to every failing question that has a plot, drawn on a public case."""
+    """Attach a PNG to every failing question that has a plot: drawn on its first failing
+    public case, or else on its illustration (if it got one), with a caption saying so."""
     for qr, (_name, qc, _cases, _expected) in zip(result.questions, questions, strict=True):
         if qr.passed or qc.plot is None:
             continue
         chosen = next(
             (c for c in qr.cases if c.public and c.fraction < 1.0 and c.status == "ok"), None
         )
+        caption = ""
         if chosen is None:
-            continue
+            chosen = getattr(qr, "illustration", None)
+            if chosen is None:
+                continue
+            caption = illustration_caption(chosen.case)
+        case = chosen.case
+        if caption:
+            case = dataclasses.replace(case, name=f"illustration (not a hidden case): {case.name}")
         try:
-            qr.figure_png = figure_png(qc.plot(chosen.case, chosen.value, chosen.expected))
+            qr.figure_png = figure_png(qc.plot(case, chosen.value, chosen.expected))
+            qr.figure_caption = caption
         except Exception:  # a plot is a courtesy: never lose a grade over it
             qr.figure_png = None
 

@@ -10,6 +10,7 @@ answers to recognise.
 from __future__ import annotations
 
 import copy
+import pickle
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +80,11 @@ class QuestionCases:
       answer is compared with the reference value under the course tolerance.
     - ``mistakes``: known wrong answers, for hints.
     - ``plot``: optional ``plot(case, value, expected) -> matplotlib Figure`` drawn for failing
-      answers (public inputs only are shown in the plot's labels).
+      answers, on a failing public case or on an illustration (see :meth:`illustrations`): only
+      inputs that may be shown before the due date ever reach it.
+    - ``illustrate``: optional ``illustrate(rng) -> list[Case]``, extra kinds drawn only for
+      illustrations (never graded): random instances of situations that the hidden cases test
+      with fixed (edge) instances, which an illustration cannot reuse.
     """
 
     function: str
@@ -91,6 +96,21 @@ class QuestionCases:
     rtol: float = 1e-6
     atol: float = 1e-9
     calls: tuple[str, ...] = ()  # student functions this one calls, as the API says
+    illustrate: Callable[[np.random.Generator], list[Case]] | None = None
+
+    def illustrations(self, rng: np.random.Generator, limit: int) -> list[Case]:
+        """At most ``limit`` fresh instances like the hidden cases, for an illustration.
+
+        ``rng`` must be a stream of its own (never the hidden cases' one). The candidates are
+        the non-public cases of ``generate(rng)`` whose kind is random (a kind whose instance
+        is the same for every draw, such as a fixed edge case, would be a hidden case itself),
+        then those of ``illustrate(rng)``, in that order. They are never graded.
+        """
+        fixed = _fixed_kinds(self.generate)
+        cases = [c for c in self.generate(rng) if not c.public and c.name not in fixed]
+        if self.illustrate is not None:
+            cases += [c for c in self.illustrate(rng) if not c.public]
+        return cases[: max(0, limit)]
 
     def expected(self, case: Case) -> Any:
         """The reference answer, computed on copies so the case stays pristine."""
@@ -174,6 +194,21 @@ class QuestionCases:
             except Exception:  # a mistake model that does not apply to this case explains nothing
                 continue
         return None
+
+
+_FIXED: dict[Any, frozenset[str]] = {}
+
+
+def _fixed_kinds(generate: Callable[[np.random.Generator], list[Case]]) -> frozenset[str]:
+    """Names of the kinds whose instance does not depend on the generator's stream: equal
+    (every bit of every input) in two draws from two fixed streams, the same for every student."""
+    if generate not in _FIXED:
+        a, b = (generate(np.random.default_rng(seed)) for seed in (1, 2))
+        other = {c.name: pickle.dumps((c.args, c.kwargs)) for c in b}
+        _FIXED[generate] = frozenset(
+            c.name for c in a if other.get(c.name) == pickle.dumps((c.args, c.kwargs))
+        )
+    return _FIXED[generate]
 
 
 def _build(value: Any, args: list) -> Any:

@@ -448,6 +448,47 @@ def _count_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _pieces_illustrations(rng: np.random.Generator) -> list[Case]:
+    """Random instances of the situations the edge cases fix (for illustrations only).
+
+    1. A shallow net (carried through a second layer that never switches) with units kinking
+       at a cancelling pair, with zero weight, on hi and beyond it: only two kinks bend.
+    2. A second-layer unit whose root is exactly a first-layer kink (at a): one breakpoint.
+    Kinks lie on a grid of 1/8, so every root is exact.
+    """
+    k = np.sort(rng.choice(np.arange(-12, 13), 5, replace=False)) / 8.0
+    w = rng.choice([-1.5, -1.0, -0.5, 0.5, 1.0, 1.5], 4)
+    theta = np.array(
+        [[-k[0], 1.0], [-k[1], 1.0], [k[1], -1.0], [-k[2], 1.0], [-k[3], 2.0], [-k[4], 1.0]]
+    )
+    theta = np.vstack([theta, [-(k[4] + 0.5), 1.0]])
+    phi = np.array([0.0, w[0], w[1], -w[1], 0.0, w[2], w[3], 1.0])
+    (W1, b1), (W2, b2) = shallow_to_layers(theta, phi)
+    big = 1.0 + 20.0 * (np.abs(W2).sum() + np.abs(b2).sum())
+    first = [
+        (W1, b1),
+        (np.vstack([W2, -W2]), np.concatenate([b2, -b2]) + big),
+        (np.array([[2.0, 0.0]]), np.array([-1.0])),
+    ]
+    a = float(rng.integers(-8, 9)) / 8.0
+    g = float(rng.integers(2, 8)) / 8.0  # a - g stays inside (-2, 2)
+    second = [
+        (np.array([[1.0], [1.0]]), np.array([-a, g - a])),
+        (np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0.0, -g])),
+        (
+            np.array([[float(rng.choice([0.5, 1.0, 2.0])), float(rng.choice([1.0, 2.0, 3.0]))]]),
+            np.array([0.0]),
+        ),
+    ]
+    return [
+        Case(
+            "random net: cancelling pair, zero weight, kink on the end, kink outside",
+            (first, float(k[0]) - 0.5, float(k[4])),
+        ),
+        Case("random net: equal roots in two layers", (second, -2.0, 2.0)),
+    ]
+
+
 def _grid_slopes(layers: Layers, lo: float, hi: float, n: int = 1000) -> np.ndarray:
     xs = np.linspace(lo, hi, n)
     y = mlp(xs[:, None], layers)[:, 0]
@@ -690,6 +731,7 @@ QUESTIONS = {
         reference=count_linear_pieces,
         mistakes=COUNT_MISTAKES,
         plot=_plot_pieces,
+        illustrate=_pieces_illustrations,
     ),
     "collapse_linear": QuestionCases(
         function="collapse_linear",

@@ -3,6 +3,8 @@ exception whatever shape the student's value has."""
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -211,7 +213,7 @@ def test_failing_questions_get_a_png(assignment, question, wrong):
             assert q.figure_png is None
 
 
-# ---- every one-mistake file whose public case fails gets a plot ------------------------------
+# ---- every one-mistake file gets a hint and a plot -------------------------------------------
 
 
 def _mutants():
@@ -228,23 +230,43 @@ def _mutants():
 
 
 _M = _mutants()
-# composition_to_deep has no plot yet: a plot turns its feedback into HTML, which the CLI
-# tests read as plain text.
-NO_PLOT_YET = {"composition_to_deep"}
+
+
+def _graded_with_plots(mutant, student: str = "plots-1"):
+    """The mutant graded (in this process: the code is ours) with its illustrations run as
+    grade_submission runs them, but on the mutant module instead of in a sandbox."""
+    from autograder.course import load_course
+    from autograder.grade import (
+        SubmissionResult,
+        apply_illustrations,
+        plan,
+        plan_illustrations,
+        score,
+    )
+
+    course = load_course()
+    p = plan(course, mutant.assignment, student)
+    module = mutant.module()
+    questions = score(course, mutant.assignment, p, _M.run_module(module, p))
+    ip = plan_illustrations(course, mutant.assignment, student, p, questions)
+    apply_illustrations(ip, _M.run_module(module, ip))
+    result = SubmissionResult("m", None, mutant.assignment, student, 0, 10, questions=questions)
+    draw_failing_plots(result, p.questions)
+    return next(q for q in questions if mutant.function in q.functions)
 
 
 @pytest.mark.parametrize("mutant", _M.MUTANTS, ids=lambda m: m.id)
-def test_a_failing_public_case_gets_a_plot(mutant):
-    from autograder.course import load_course
-    from autograder.grade import SubmissionResult, plan, score
-
-    course = load_course()
-    p = plan(course, mutant.assignment, "plots-1")
-    questions = score(course, mutant.assignment, p, _M.run_module(mutant.module(), p))
-    result = SubmissionResult("m", None, mutant.assignment, "plots-1", 0, 10, questions=questions)
-    draw_failing_plots(result, p.questions)
-    q = next(q for q in questions if mutant.function in q.functions)
-    if q.name in NO_PLOT_YET:
-        return
-    if any(c.public and c.fraction < 1.0 and c.status == "ok" for c in q.cases):
-        assert q.figure_png is not None and q.figure_png.startswith(b"\x89PNG")
+def test_every_one_mistake_file_gets_a_hint_and_a_plot(mutant):
+    q = _graded_with_plots(mutant)
+    assert not q.passed
+    assert q.hint, f"no hint for {mutant.id}"
+    assert q.figure_png is not None and q.figure_png.startswith(b"\x89PNG"), mutant.id
+    public = any(c.public and c.fraction < 1.0 and c.status == "ok" for c in q.cases)
+    if public:  # drawn on the failing public case, without a caption
+        assert q.illustration is None and not q.figure_caption
+    else:  # drawn on an illustration on which the mutant is wrong, said so under it
+        c = q.illustration
+        assert c is not None and c.fraction < 1.0 and c.status == "ok"
+        assert "not one of your hidden cases" in q.figure_caption
+        hidden = {pickle.dumps((h.case.args, h.case.kwargs)) for h in q.cases}
+        assert pickle.dumps((c.case.args, c.case.kwargs)) not in hidden
