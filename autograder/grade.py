@@ -552,7 +552,7 @@ def illustration_sandbox(sandbox: Any) -> Sandbox | None:
 @dataclass
 class IllustrationPlan:
     """The illustration candidates of the questions that need one, and their sandbox calls
-    (keys "<question>#<i>", one group per question)."""
+    (keys "<question>@illustration#<i>", one group per question)."""
 
     questions: list[tuple[QuestionResult, str, QuestionCases, list[Case], list[Any]]]
     calls: list[Call]
@@ -581,7 +581,8 @@ def plan_illustrations(
             continue
         table.append((qr, name, qc, cands, want))
         for i, c in enumerate(cands):
-            calls.append(Call(f"{name}#{i}", name, qc.function, tuple(c.args), dict(c.kwargs)))
+            key = f"{name}@illustration#{i}"
+            calls.append(Call(key, name, qc.function, tuple(c.args), dict(c.kwargs)))
     return IllustrationPlan(table, calls)
 
 
@@ -590,7 +591,7 @@ def apply_illustrations(ip: IllustrationPlan, run: RunResult) -> None:
     returned and is wrong: the choice depends on the illustration run alone."""
     for qr, name, qc, cands, want in ip.questions:
         for i, (case, expected) in enumerate(zip(cands, want, strict=True)):
-            outcome = run.outcomes.get(f"{name}#{i}")
+            outcome = run.outcomes.get(f"{name}@illustration#{i}")
             if outcome is None or outcome.status != "ok":
                 continue
             verdict = _judge(qc, case, outcome.value, expected, outcome.args_after)
