@@ -168,12 +168,99 @@ def decision_boundary_plot(x_arg: int = 0, y_arg: int = 1) -> Callable:
             ax.set_xlabel("$x_1$")
             ax.set_ylabel("$x_2$")
             ax.set_aspect("equal", adjustable="datalim")
+        if got is not None:
+            w, b = got
+            with np.errstate(all="ignore"):
+                wrong = (X @ w + b > 0) != one
+            if np.any(wrong):
+                ys = y if d == 1 else X[:, 1]
+                ax.scatter(
+                    X[wrong, 0],
+                    ys[wrong],
+                    s=80,
+                    facecolors="none",
+                    edgecolors="tab:red",
+                    linewidths=1.2,
+                    label=f"{int(wrong.sum())} points your (w, b) misclassifies",
+                )
         if got is None:
             ax.set_title(
                 f"{case.name}\n(your answer is not a (w, b) pair of shape ({d},))", fontsize=8
             )
         else:
             ax.set_title(case.name, fontsize=8)
+        ax.legend(loc="best", fontsize=7)
+        return fig
+
+    return plot
+
+
+def prediction_plot(x_arg: int = 0, w_arg: int = 1, b_arg: int = 2) -> Callable:
+    """For label answers: the points (x1, x2) with the given boundary X @ w + b = 0, filled by
+    the reference's label; points whose label in the answer differs are circled in red, points
+    exactly on the boundary (score 0, class 0) drawn as diamonds. A third column equal to
+    x1**2 + x2**2 is drawn as the circle it makes; other extra columns are held at their mean.
+    """
+
+    def plot(case: Any, value: Any, expected: Any) -> Any:
+        from matplotlib.figure import Figure
+
+        X = np.asarray(case.args[x_arg], dtype=float)
+        w = np.asarray(case.args[w_arg], dtype=float).ravel()
+        b = float(case.args[b_arg])
+        want = np.asarray(expected).astype(int)
+        d = X.shape[1]
+        P = X[:, :2] if d >= 2 else np.column_stack([X[:, 0], np.zeros(len(X))])
+        fig = Figure(figsize=(5.2, 4.6))
+        ax = fig.add_subplot()
+        score = X @ w + b
+        on = score == 0
+        for label, colour in ((1, "tab:red"), (0, "k")):
+            pick = (want == label) & ~on
+            ax.scatter(P[pick, 0], P[pick, 1], s=18, c=colour, label=f"reference: {label}")
+        if np.any(on):
+            ax.scatter(
+                P[on, 0],
+                P[on, 1],
+                s=40,
+                marker="D",
+                c="tab:orange",
+                label=f"{int(on.sum())} scores exactly 0 (label 0)",
+            )
+        got = value if isinstance(value, np.ndarray) and value.shape == want.shape else None
+        if got is not None and got.dtype.kind in "biuf":
+            wrong = np.asarray(got, dtype=float) != want
+            if np.any(wrong):
+                ax.scatter(
+                    P[wrong, 0],
+                    P[wrong, 1],
+                    s=90,
+                    facecolors="none",
+                    edgecolors="tab:red",
+                    linewidths=1.3,
+                    label=f"{int(wrong.sum())} points your labels get wrong",
+                )
+        lo, hi = P.min(axis=0), P.max(axis=0)
+        pad = 0.15 * (hi - lo) + 0.5
+        gx, gy = np.meshgrid(
+            np.linspace(lo[0] - pad[0], hi[0] + pad[0], 200),
+            np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200),
+        )
+        if d == 1:
+            grid = w[0] * gx + b
+        else:
+            grid = w[0] * gx + w[1] * gy + b
+            if d == 3 and np.allclose(X[:, 2], X[:, 0] ** 2 + X[:, 1] ** 2):
+                grid = grid + w[2] * (gx**2 + gy**2)
+            elif d > 2:
+                grid = grid + float(X[:, 2:].mean(axis=0) @ w[2:])
+        if grid.min() < 0 < grid.max():
+            ax.contour(gx, gy, grid, levels=[0.0], colors="0.3", linestyles="-")
+            ax.plot([], [], color="0.3", label="X @ w + b = 0")
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$" if d >= 2 else "")
+        shown = "" if got is not None else "\n(your answer is not an array of one label per row)"
+        ax.set_title(f"{case.name}{shown}", fontsize=8)
         ax.legend(loc="best", fontsize=7)
         return fig
 

@@ -158,9 +158,9 @@ def figure_text(q: QuestionResult) -> str:
     kw = ", ".join(f"{k}={_short(v, 300)}" for k, v in c.case.kwargs.items())
     lines = [
         q.figure_caption,
-        f"  its inputs: ({args}{', ' if args and kw else ''}{kw})",
-        f"  expected: {_short(c.expected, 300)}",
-        f"  returned: {clean(_short(c.value, 300), 300)}",
+        f"  The illustration: ({args}{', ' if args and kw else ''}{kw})",
+        f"  The reference's answer: {_short(c.expected, 300)}",
+        f"  Your answer: {clean(_short(c.value, 300), 300)}",
     ]
     if c.message:
         lines.append(f"  {c.message}")

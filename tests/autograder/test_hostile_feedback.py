@@ -327,7 +327,7 @@ def test_illustrations_show_nothing_the_hidden_run_saw(batch):
     for q in ("compose", "composition_to_deep", "deep_net"):
         assert 0 < tests[q]["score"] < tests[q]["max_score"], tests[q]  # the public case passes
         assert "not one of your hidden cases" in tests[q]["output"], q
-    assert "returned: 'LEAKED? found nothing'" in tests["compose"]["output"]
+    assert "Your answer: 'LEAKED? found nothing'" in tests["compose"]["output"]
     pngs = _pngs(page) + _pngs(json.dumps(data["tests"]).replace("\\", ""))
     assert len(pngs) == 6
     texts = {"results.json": json.dumps(data), "feedback.html": page}

@@ -10,6 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from autograder.cases.backprop import QUESTIONS as BACKPROP
+from autograder.cases.base import Case
 from autograder.cases.features import QUESTIONS as FEATURES
 from autograder.cases.surfaces import QUESTIONS as SURFACES
 from autograder.course import load_course
@@ -270,3 +271,70 @@ def test_every_one_mistake_file_gets_a_hint_and_a_plot(mutant):
         assert "not one of your hidden cases" in q.figure_caption
         hidden = {pickle.dumps((h.case.args, h.case.kwargs)) for h in q.cases}
         assert pickle.dumps((c.case.args, c.case.kwargs)) not in hidden
+
+
+# ---- what caused the error is drawn ---------------------------------------------------------
+
+
+def _labels(ax) -> set[str]:
+    return {t.get_text() for t in ax.get_legend().get_texts()}
+
+
+def _vlines(ax, colour) -> list[float]:
+    """x of the vertical lines drawn in ``colour``."""
+    from matplotlib.colors import to_rgba
+
+    return [
+        float(line.get_xdata()[0])
+        for line in ax.lines
+        if to_rgba(line.get_color()) == to_rgba(colour) and len(set(line.get_xdata())) == 1
+    ]
+
+
+def test_region_plot_greys_kinks_outside_and_marks_kinks_on_the_ends():
+    from autograder.cases.shallow import QUESTIONS as SHALLOW
+
+    # Kinks at -3 (outside [-2, 1]), -2 (on lo), 0 (inside, bends), 0.5 (inside, phi_d = 0).
+    theta = np.array([[3.0, 1.0], [2.0, 1.0], [0.0, 1.0], [-0.25, 0.5]])
+    phi = np.array([0.0, 1.0, 1.0, -2.0, 0.0])
+    case = Case("k", (theta, phi, -2.0, 1.0))
+    qc = SHALLOW["count_linear_regions"]
+    ax = qc.plot(case, 4, qc.expected(case)).axes[0]
+    assert _vlines(ax, "0.55") == [-3.0]
+    assert _vlines(ax, "tab:orange") == [-2.0]
+    assert sorted(_vlines(ax, "tab:blue")) == [0.0, 0.5]  # solid (bends) and dotted (not)
+    assert ax.get_xlim()[0] < -3.0 and "kink outside [lo, hi] (no split)" in _labels(ax)
+
+
+def test_pieces_plot_marks_switches_that_do_not_bend_and_kinks_outside():
+    from autograder.cases.depth import QUESTIONS as DEPTH
+
+    qc = DEPTH["count_linear_pieces"]
+    case = next(c for c in qc.generate(question_rng(0, "p")) if c.name.startswith("edge: canc"))
+    ax = qc.plot(case, 7, qc.expected(case)).axes[0]
+    assert {
+        "the slope changes: a new piece",
+        "a unit switches, the slope does not change",
+        "on lo or hi (no piece)",
+        "outside [lo, hi] (no piece)",
+    } <= _labels(ax)
+    assert _vlines(ax, "0.55") == [pytest.approx(1.75)] and _vlines(ax, "tab:orange") == [1.25]
+
+
+def test_prediction_plot_circles_the_points_whose_label_is_wrong():
+    qc, case, want = _case(FEATURES, "predict")
+    got = want.copy()
+    got[:3] = 1 - got[:3]
+    ax = qc.plot(case, got, want).axes[0]
+    assert "3 points your labels get wrong" in _labels(ax)
+    assert any("scores exactly 0" in t for t in _labels(ax))
+    ax = qc.plot(case, want, want).axes[0]
+    assert not any("get wrong" in t for t in _labels(ax))
+    assert _draws(ax.figure)
+
+
+def test_decision_boundary_circles_the_points_the_answer_misclassifies():
+    qc, case, (w, b) = _case(FEATURES, "fit_logistic_regression")
+    ax = qc.plot(case, (-w, -b), (w, b)).axes[0]
+    assert "8 points your (w, b) misclassifies" in _labels(ax)
+    assert _draws(ax.figure)
