@@ -236,8 +236,14 @@ def materialize(args: tuple, kwargs: dict | None = None) -> tuple[list, dict]:
     return built, {k: _build(v, built) for k, v in (kwargs or {}).items()}
 
 
-def _wrong_mistakes(case: Case, mistakes: Sequence[Mistake], reference: Callable[..., Any]) -> set:
-    """Names of the mistakes (with an ``answer``) whose answer differs from the reference's."""
+def _wrong_mistakes(
+    case: Case,
+    mistakes: Sequence[Mistake],
+    reference: Callable[..., Any],
+    tol: dict | None = None,
+) -> set:
+    """Names of the mistakes (with an ``answer``) whose answer differs from the reference's
+    (under ``tol``, compare's rtol/atol; its defaults without)."""
     args, kwargs = materialize(copy.deepcopy(case.args), copy.deepcopy(case.kwargs))
     want = reference(*args, **kwargs)
     wrong = set()
@@ -247,7 +253,7 @@ def _wrong_mistakes(case: Case, mistakes: Sequence[Mistake], reference: Callable
         try:
             with np.errstate(all="ignore"):
                 got = m.answer(case)
-            if not compare(got, want, "f").passed:
+            if not compare(got, want, "f", **(tol or {})).passed:
                 wrong.add(m.name)
         except Exception:  # a model that cannot answer this instance is wrong on it
             wrong.add(m.name)
@@ -257,15 +263,15 @@ def _wrong_mistakes(case: Case, mistakes: Sequence[Mistake], reference: Callable
 _SPARES: dict[tuple, tuple[str, ...]] = {}
 
 
-def _usual_spares(name, draw, reference, mistakes, kwargs) -> tuple[str, ...]:
-    key = (getattr(reference, "__qualname__", repr(reference)), name, repr(kwargs))
+def _usual_spares(name, draw, reference, mistakes, kwargs, tol=None) -> tuple[str, ...]:
+    key = (getattr(reference, "__qualname__", repr(reference)), name, repr(kwargs), repr(tol))
     if key not in _SPARES:
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         counts = {m.name: 0 for m in mistakes if m.answer is not None}
         n = 24
         for _ in range(n):
             case = Case(name, tuple(draw(rng)), dict(kwargs or {}))
-            for wrong in _wrong_mistakes(case, mistakes, reference):
+            for wrong in _wrong_mistakes(case, mistakes, reference, tol):
                 counts[wrong] += 1
         _SPARES[key] = tuple(m for m, c in counts.items() if 2 * c < n)
     return _SPARES[key]
@@ -282,6 +288,7 @@ def profiled(
     kwargs: dict | None = None,
     weight: float = 1.0,
     tries: int = 400,
+    tolerance: dict | None = None,
 ) -> Case:
     """One random instance of a kind whose profile is fixed: the same for every student.
 
@@ -295,16 +302,20 @@ def profiled(
     Without ``spare``, the kind's profile is what most instances of the kind show: the
     mistakes wrong on fewer than half of 24 draws from a stream fixed by the kind's name (the
     same for every student) are spared.
+
+    ``tolerance`` ({"rtol": ..., "atol": ...}) is the one a mistake's answer is judged under,
+    for questions whose course tolerance is looser than compare's default (a mistake that is
+    close, such as a one-sided difference, is right or wrong depending on it).
     """
     if callable(mistakes):
         mistakes = mistakes()
     if spare is None:
-        spare = _usual_spares(name, draw, reference, mistakes, kwargs)
+        spare = _usual_spares(name, draw, reference, mistakes, kwargs, tolerance)
     must = {m.name for m in mistakes if m.answer is not None} - set(spare)
     seen: dict[frozenset, int] = {}
     for _ in range(tries):
         case = Case(name, tuple(draw(rng)), dict(kwargs or {}), weight=weight)
-        wrong = frozenset(_wrong_mistakes(case, mistakes, reference))
+        wrong = frozenset(_wrong_mistakes(case, mistakes, reference, tolerance))
         if wrong == must:
             return case
         seen[wrong] = seen.get(wrong, 0) + 1
