@@ -31,6 +31,9 @@ from autograder.paths import course_root
 
 HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
 HONEST = HOSTILE / "honest" / "surrogates.py"
+# Answers the public cases right (so its plots must be illustrations): not in the corpus of
+# submissions that must earn nothing (tests/hostile/*.py).
+ILLUSTRATION_LEAK = HOSTILE / "illustration" / "illustration_leak.py"
 FORMULA = '=HYPERLINK("http:,,example.com","x")'
 ODD = b"\xff\xfe.py"
 
@@ -63,13 +66,9 @@ def batch(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile10")
     inbox = tmp / "inbox"
     inbox.mkdir()
-    for name in (
-        "leak_markers.py",
-        "leak_by_return.py",
-        "surrogate_in_call.py",
-        "illustration_leak.py",
-    ):
+    for name in ("leak_markers.py", "leak_by_return.py", "surrogate_in_call.py"):
         shutil.copy(HOSTILE / name, inbox / name)
+    shutil.copy(ILLUSTRATION_LEAK, inbox / ILLUSTRATION_LEAK.name)
     shutil.copy(HONEST, inbox / "surrogates.py")
     shutil.copy(HOSTILE / "honest" / f"{FORMULA}.py", inbox / f"{FORMULA}.py")
     (inbox / os.fsdecode(ODD)).write_bytes(HONEST.read_bytes())
@@ -364,7 +363,7 @@ def test_an_illustration_depends_on_the_illustration_alone(tmp_path, monkeypatch
     from autograder.sandbox import Sandbox
 
     course = load_course(_course(tmp_path, "2099-01-01T00:00:00+00:00"))
-    sub = HOSTILE / "illustration_leak.py"
+    sub = ILLUSTRATION_LEAK
     with Sandbox() as box:
         first = _grade_in_process(sub, course, box)
     shifted = grade_module.question_rng
@@ -395,7 +394,7 @@ def test_the_illustration_attacks_work_where_hidden_results_were_held(tmp_path):
 
     course_file = _course(tmp_path, "2099-01-01T00:00:00+00:00")
     course = load_course(course_file)
-    sub = HOSTILE / "illustration_leak.py"
+    sub = ILLUSTRATION_LEAK
     hidden, _ = _hidden_tags(course_file, "illustration_leak")
     with Sandbox() as box:
         result = _grade_in_process(sub, course, box, draw=False)
