@@ -15,7 +15,9 @@ import math
 import os
 import re
 import stat
+import threading
 import time
+import weakref
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,13 +36,22 @@ from autograder.layout import (  # noqa: F401 - re-exported: where submissions a
     find_entries,
     find_submissions,
 )
-from autograder.sandbox import Call, CallOutcome, Limits, RunResult, Sandbox
+from autograder.sandbox import (
+    REQUIREMENTS,
+    Call,
+    CallOutcome,
+    Limits,
+    RunResult,
+    Sandbox,
+    unmet,
+)
 from autograder.text import clean, file_name
 
 _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
 MAX_LOAD_MESSAGES = 5  # messages from loading a submission kept for its feedback
 MESSAGE_CHARS = 400  # a case's message, once made safe
 MAX_SUMMARY_LINES = 5  # kinds of problems listed per question; the rest are counted
+MAX_ILLUSTRATION_CANDIDATES = 6  # fresh instances tried per question for an illustration
 _UNRUN = ("missing", "not_run", "crashed", "timeout")  # statuses a load failure gives every call
 
 
@@ -102,6 +113,11 @@ class QuestionResult:
     hint: str | None = None
     mistake: str | None = None  # the name of the known mistake the hint explains
     figure_png: bytes | None = None
+    figure_caption: str = ""  # what the figure shows, said under it
+    # A fresh instance like the hidden cases, never graded, on which the student's answer is
+    # wrong (see illustrate): its inputs and the answer come from a sandbox run that never saw
+    # a hidden input, so both may be shown before the due date.
+    illustration: CaseResult | None = None
 
     @property
     def passed(self) -> bool:
@@ -363,11 +379,26 @@ def _sandbox_limits(lim: Any) -> Limits:
     return Limits(**{f: getattr(lim, f) for f in Limits.__dataclass_fields__})
 
 
+def _base_seed(course: Course, assignment: str, seed: int | None = None) -> int:
+    a = course.assignment(assignment)
+    return seed if seed is not None else (a.seed if a.seed is not None else course.seed)
+
+
 def seed_for(course: Course, assignment: str, student: str, seed: int | None = None) -> int:
     """The seed of a student's instances; ``seed`` overrides the base seed of course.yml."""
-    a = course.assignment(assignment)
-    base = seed if seed is not None else (a.seed if a.seed is not None else course.seed)
-    return student_seed(base, assignment, student)
+    return student_seed(_base_seed(course, assignment, seed), assignment, student)
+
+
+def illustration_seed(
+    course: Course, assignment: str, student: str, question: str, seed: int | None = None
+) -> int:
+    """The seed of a question's illustration instances: a hash of course seed, assignment,
+    student, question and the word "illustration", so its stream is independent of the hidden
+    cases' (which hash only the first three) and tells nothing about them."""
+    base = _base_seed(course, assignment, seed)
+    text = f"{base}:{assignment}:{student}:{question}:illustration"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
 
 
 def course_problems(course: Course, assignment: str) -> list[str]:
@@ -476,6 +507,150 @@ def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[Ques
     return out
 
 
+def needs_illustration(qr: QuestionResult, qc: QuestionCases) -> bool:
+    """Whether a question gets an illustration: it failed, it has a plot but no failing public
+    case that returned an answer to draw it on, and a hidden case returned a wrong answer (a
+    submission that only raises or times out would most likely do so again)."""
+    if qr.passed or qc.plot is None:
+        return False
+    if any(c.public and c.fraction < 1.0 and c.status == "ok" for c in qr.cases):
+        return False
+    return any(not c.public and c.fraction < 1.0 and c.status == "ok" for c in qr.cases)
+
+
+# The sandbox each grading sandbox's illustration runs go to: its zygotes never run a call on a
+# hidden input. A child forked from a zygote inherits the zygote's memory, which holds the
+# results of the runs it made, and a submission's results on hidden cases may be its hidden
+# inputs: a child forked after them could read them back (ctypes) and return them.
+_ILLUSTRATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_ILLUSTRATORS_LOCK = threading.Lock()
+
+
+def illustration_sandbox(sandbox: Any) -> Sandbox | None:
+    """The sandbox for ``sandbox``'s illustration runs, started on first use (one zygote,
+    closed when ``sandbox`` is collected or at exit), with the same hidden paths and at least
+    its isolation layers; None when there is none to be had, or ``sandbox`` is not a real
+    :class:`Sandbox` (a test double), or its file system is not confined (in "plain" mode
+    without Landlock a hidden run could leave a file for the illustration run to read)."""
+    if not isinstance(sandbox, Sandbox):
+        return None
+    layers = [x for x in (sandbox.isolation_info or {}).get("layers", []) if x in REQUIREMENTS]
+    if unmet({"layers": layers}, ["allow-list"]):
+        return None
+    with _ILLUSTRATORS_LOCK:
+        box = _ILLUSTRATORS.get(sandbox)
+        if box is None:
+            try:
+                box = Sandbox(hide=list(sandbox.hide), workers=1, require=layers)
+            except Exception:  # an illustration is a courtesy: never lose a grade over it
+                return None
+            _ILLUSTRATORS[sandbox] = box
+            weakref.finalize(sandbox, box.close)
+    return box
+
+
+@dataclass
+class IllustrationPlan:
+    """The illustration candidates of the questions that need one, and their sandbox calls
+    (keys "<question>@illustration#<i>", one group per question)."""
+
+    questions: list[tuple[QuestionResult, str, QuestionCases, list[Case], list[Any]]]
+    calls: list[Call]
+
+
+def plan_illustrations(
+    course: Course,
+    assignment: str,
+    student: str,
+    p: Plan,
+    questions: list[QuestionResult],
+    seed: int | None = None,
+) -> IllustrationPlan:
+    """Up to MAX_ILLUSTRATION_CANDIDATES fresh instances for every question that needs an
+    illustration (see needs_illustration), drawn from the question's own stream
+    (illustration_seed), with the reference's answers."""
+    table, calls = [], []
+    for qr, (name, qc, _cases, _expected) in zip(questions, p.questions, strict=True):
+        if not needs_illustration(qr, qc):
+            continue
+        rng = np.random.default_rng(illustration_seed(course, assignment, student, name, seed))
+        try:
+            cands = qc.illustrations(rng, MAX_ILLUSTRATION_CANDIDATES)
+            want = [qc.expected(c) for c in cands]
+        except Exception:  # a generator that cannot draw here gives no illustration
+            continue
+        table.append((qr, name, qc, cands, want))
+        for i, c in enumerate(cands):
+            key = f"{name}@illustration#{i}"
+            calls.append(Call(key, name, qc.function, tuple(c.args), dict(c.kwargs)))
+    return IllustrationPlan(table, calls)
+
+
+def apply_illustrations(ip: IllustrationPlan, run: RunResult) -> None:
+    """Give each question its first candidate, in the generator's order, on which the answer
+    returned and is wrong: the choice depends on the illustration run alone."""
+    for qr, name, qc, cands, want in ip.questions:
+        for i, (case, expected) in enumerate(zip(cands, want, strict=True)):
+            outcome = run.outcomes.get(f"{name}@illustration#{i}")
+            if outcome is None or outcome.status != "ok":
+                continue
+            verdict = _judge(qc, case, outcome.value, expected, outcome.args_after)
+            if verdict.passed:
+                continue
+            qr.illustration = CaseResult(
+                case.name,
+                case.weight,
+                verdict.fraction,
+                verdict.message,
+                "ok",
+                True,  # its inputs may be shown: it is no hidden case
+                case,
+                outcome.value,
+                expected,
+                list(outcome.args_after or []),
+                hidden_message=verdict.message,
+            )
+            break
+
+
+def illustrate(
+    course: Course,
+    assignment: str,
+    student: str,
+    p: Plan,
+    questions: list[QuestionResult],
+    path: Path,
+    sandbox: Any,
+    seed: int | None = None,
+) -> float:
+    """Give every question that needs one an illustration (see plan_illustrations).
+
+    The candidates run in ONE sandbox run of their own, separate from the hidden run, in a
+    sandbox whose processes never held a hidden input (illustration_sandbox): nothing the
+    submission returns there can depend on a hidden case, so its answer, and the choice of
+    the candidate shown (apply_illustrations), may be shown before the due date. Returns the
+    seconds it took (0 when no question needed one).
+    """
+    pairs = zip(questions, p.questions, strict=True)
+    if not any(needs_illustration(qr, qc) for qr, (_n, qc, _c, _e) in pairs):
+        return 0.0
+    start = time.perf_counter()
+    box = illustration_sandbox(sandbox)
+    if box is None:
+        return 0.0
+    ip = plan_illustrations(course, assignment, student, p, questions, seed)
+    if not ip.calls:
+        return time.perf_counter() - start
+    groups = {name: p.group_limits[name] for _qr, name, *_ in ip.questions}
+    try:
+        run = box.run(path, ip.calls, p.limits, group_limits=groups)
+    except Exception:  # an illustration is a courtesy: never lose a grade over it
+        return time.perf_counter() - start
+    if not run.internal_error:
+        apply_illustrations(ip, run)
+    return time.perf_counter() - start
+
+
 def grade_submission(
     path: Path,
     course: Course,
@@ -530,6 +705,7 @@ def grade_submission(
     result.isolation = dict(info) or ({"mode": run.isolation} if run.isolation else {})
     result.questions = score(course, assignment, p, run)
     if draw_plots is not None:
+        illustrate(course, assignment, student, p, result.questions, path, sandbox, seed)
         draw_plots(result, p.questions)
     result.execution_time = time.perf_counter() - start
     return result

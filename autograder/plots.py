@@ -1,12 +1,14 @@
 """Plotted diffs for failing questions: the student's answer over the reference's.
 
-Plots are drawn only for failing questions, on public cases only (their inputs may be shown
-before the due date), and only here in the grader, from plain data the sandbox returned.
-matplotlib is imported lazily: grading a correct submission never pays for it.
+Plots are drawn only for failing questions, on a failing public case or else on the question's
+illustration (a fresh, ungraded instance like the hidden cases, run apart from them: see
+autograder.grade.illustrate), never on a hidden case; only here in the grader, from plain data
+the sandbox returned. matplotlib is imported lazily: grading a correct submission never pays.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 from typing import Any
@@ -57,18 +59,36 @@ def curve_plot(x_arg: int, kinks: Callable[[Any], np.ndarray] | None = None) -> 
     return plot
 
 
+def illustration_caption(case: Any) -> str:
+    """The words under an illustration's plot: what it is, and what it is not."""
+    return (
+        f"An illustration, not one of your hidden cases: a fresh instance of the kind "
+        f"'{case.name}', drawn like your hidden cases and run on its own (it is not graded). "
+        "Your answer is wrong on it too."
+    )
+
+
 def draw_failing_plots(result: Any, questions: list) -> None:
-    """Attach a PNG to every failing question that has a plot, drawn on a public case."""
+    """Attach a PNG to every failing question that has a plot: drawn on its first failing
+    public case, or else on its illustration (if it got one), with a caption saying so."""
     for qr, (_name, qc, _cases, _expected) in zip(result.questions, questions, strict=True):
         if qr.passed or qc.plot is None:
             continue
         chosen = next(
             (c for c in qr.cases if c.public and c.fraction < 1.0 and c.status == "ok"), None
         )
+        caption = ""
         if chosen is None:
-            continue
+            chosen = getattr(qr, "illustration", None)
+            if chosen is None:
+                continue
+            caption = illustration_caption(chosen.case)
+        case = chosen.case
+        if caption:
+            case = dataclasses.replace(case, name=f"illustration (not a hidden case): {case.name}")
         try:
-            qr.figure_png = figure_png(qc.plot(chosen.case, chosen.value, chosen.expected))
+            qr.figure_png = figure_png(qc.plot(case, chosen.value, chosen.expected))
+            qr.figure_caption = caption
         except Exception:  # a plot is a courtesy: never lose a grade over it
             qr.figure_png = None
 
@@ -148,12 +168,99 @@ def decision_boundary_plot(x_arg: int = 0, y_arg: int = 1) -> Callable:
             ax.set_xlabel("$x_1$")
             ax.set_ylabel("$x_2$")
             ax.set_aspect("equal", adjustable="datalim")
+        if got is not None:
+            w, b = got
+            with np.errstate(all="ignore"):
+                wrong = (X @ w + b > 0) != one
+            if np.any(wrong):
+                ys = y if d == 1 else X[:, 1]
+                ax.scatter(
+                    X[wrong, 0],
+                    ys[wrong],
+                    s=80,
+                    facecolors="none",
+                    edgecolors="tab:red",
+                    linewidths=1.2,
+                    label=f"{int(wrong.sum())} points your (w, b) misclassifies",
+                )
         if got is None:
             ax.set_title(
                 f"{case.name}\n(your answer is not a (w, b) pair of shape ({d},))", fontsize=8
             )
         else:
             ax.set_title(case.name, fontsize=8)
+        ax.legend(loc="best", fontsize=7)
+        return fig
+
+    return plot
+
+
+def prediction_plot(x_arg: int = 0, w_arg: int = 1, b_arg: int = 2) -> Callable:
+    """For label answers: the points (x1, x2) with the given boundary X @ w + b = 0, filled by
+    the reference's label; points whose label in the answer differs are circled in red, points
+    exactly on the boundary (score 0, class 0) drawn as diamonds. A third column equal to
+    x1**2 + x2**2 is drawn as the circle it makes; other extra columns are held at their mean.
+    """
+
+    def plot(case: Any, value: Any, expected: Any) -> Any:
+        from matplotlib.figure import Figure
+
+        X = np.asarray(case.args[x_arg], dtype=float)
+        w = np.asarray(case.args[w_arg], dtype=float).ravel()
+        b = float(case.args[b_arg])
+        want = np.asarray(expected).astype(int)
+        d = X.shape[1]
+        P = X[:, :2] if d >= 2 else np.column_stack([X[:, 0], np.zeros(len(X))])
+        fig = Figure(figsize=(5.2, 4.6))
+        ax = fig.add_subplot()
+        score = X @ w + b
+        on = score == 0
+        for label, colour in ((1, "tab:red"), (0, "k")):
+            pick = (want == label) & ~on
+            ax.scatter(P[pick, 0], P[pick, 1], s=18, c=colour, label=f"reference: {label}")
+        if np.any(on):
+            ax.scatter(
+                P[on, 0],
+                P[on, 1],
+                s=40,
+                marker="D",
+                c="tab:orange",
+                label=f"{int(on.sum())} scores exactly 0 (label 0)",
+            )
+        got = value if isinstance(value, np.ndarray) and value.shape == want.shape else None
+        if got is not None and got.dtype.kind in "biuf":
+            wrong = np.asarray(got, dtype=float) != want
+            if np.any(wrong):
+                ax.scatter(
+                    P[wrong, 0],
+                    P[wrong, 1],
+                    s=90,
+                    facecolors="none",
+                    edgecolors="tab:red",
+                    linewidths=1.3,
+                    label=f"{int(wrong.sum())} points your labels get wrong",
+                )
+        lo, hi = P.min(axis=0), P.max(axis=0)
+        pad = 0.15 * (hi - lo) + 0.5
+        gx, gy = np.meshgrid(
+            np.linspace(lo[0] - pad[0], hi[0] + pad[0], 200),
+            np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200),
+        )
+        if d == 1:
+            grid = w[0] * gx + b
+        else:
+            grid = w[0] * gx + w[1] * gy + b
+            if d == 3 and np.allclose(X[:, 2], X[:, 0] ** 2 + X[:, 1] ** 2):
+                grid = grid + w[2] * (gx**2 + gy**2)
+            elif d > 2:
+                grid = grid + float(X[:, 2:].mean(axis=0) @ w[2:])
+        if grid.min() < 0 < grid.max():
+            ax.contour(gx, gy, grid, levels=[0.0], colors="0.3", linestyles="-")
+            ax.plot([], [], color="0.3", label="X @ w + b = 0")
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$" if d >= 2 else "")
+        shown = "" if got is not None else "\n(your answer is not an array of one label per row)"
+        ax.set_title(f"{case.name}{shown}", fontsize=8)
         ax.legend(loc="best", fontsize=7)
         return fig
 

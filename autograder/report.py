@@ -147,6 +147,38 @@ def _png_tag(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
+def figure_text(q: QuestionResult) -> str:
+    """The words that go with a question's figure: for an illustration, its caption, inputs
+    and what was wrong with the answer (all of it from the illustration's own run, which never
+    saw a hidden input); "" for a figure drawn on a public case."""
+    c = q.illustration
+    if not q.figure_caption or c is None:
+        return ""
+    args = ", ".join(_short(a, 300) for a in c.case.args)
+    kw = ", ".join(f"{k}={_short(v, 300)}" for k, v in c.case.kwargs.items())
+    lines = [
+        q.figure_caption,
+        f"  The illustration: ({args}{', ' if args and kw else ''}{kw})",
+        f"  The reference's answer: {_short(c.expected, 300)}",
+        f"  Your answer: {clean(_short(c.value, 300), 300)}",
+    ]
+    if c.message:
+        lines.append(f"  {c.message}")
+    return "\n".join(lines)
+
+
+def figure_html(q: QuestionResult) -> str:
+    """The question's figure as HTML: the image, then its words (see figure_text)."""
+    if not q.figure_png:
+        return ""
+    alt = f"{q.name}: your answer vs the reference"
+    if q.figure_caption:
+        alt = f"{q.name}: your answer vs the reference on an illustration (not a hidden case)"
+    words = figure_text(q)
+    caption = f"<pre class='caption'>{html.escape(words, quote=False)}</pre>" if words else ""
+    return _png_tag(q.figure_png, alt) + caption
+
+
 def results_json(result: SubmissionResult, now: dt.datetime | None = None) -> dict:
     """Gradescope's autograder results for one submission.
 
@@ -167,9 +199,8 @@ def results_json(result: SubmissionResult, now: dt.datetime | None = None) -> di
             "tags": list(q.functions),
         }
         if q.figure_png:
-            test["output"] = (
-                f"<pre>{html.escape(text)}</pre>{_png_tag(q.figure_png, f'{q.name}: your answer vs the reference')}"
-            )
+            # Element content: quotes need no escaping, so the text reads as the plain one does.
+            test["output"] = f"<pre>{html.escape(text, quote=False)}</pre>{figure_html(q)}"
             test["output_format"] = "html"
         else:
             test["output"] = text
@@ -242,7 +273,7 @@ section{border:1px solid #ccc;border-radius:.5rem;padding:.8rem;margin:.8rem 0}
 .pass{border-left:.5rem solid #2a7}.fail{border-left:.5rem solid #c33}
 .pts{float:right;font-weight:bold}pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.9rem}
 .hint{background:#fff6d5;padding:.4rem .6rem;border-radius:.3rem}
-img{max-width:100%;height:auto}details{margin-top:.5rem}
+img{max-width:100%;height:auto}details{margin-top:.5rem}.caption{color:#444;font-size:.85rem}
 """
 
 
@@ -275,7 +306,7 @@ def feedback_html(result: SubmissionResult, reveal: bool | None = None) -> str:
         if q.hint:
             parts.append(f"<p class='hint'>Hint: {e(q.hint)}</p>")
         if q.figure_png:
-            parts.append(_png_tag(q.figure_png, f"{q.name}: your answer vs the reference"))
+            parts.append(figure_html(q))
         if reveal:
             details = "\n\n".join(case_details(c, reveal) for c in q.cases)
             parts.append(

@@ -10,6 +10,7 @@ answers to recognise.
 from __future__ import annotations
 
 import copy
+import pickle
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +80,11 @@ class QuestionCases:
       answer is compared with the reference value under the course tolerance.
     - ``mistakes``: known wrong answers, for hints.
     - ``plot``: optional ``plot(case, value, expected) -> matplotlib Figure`` drawn for failing
-      answers (public inputs only are shown in the plot's labels).
+      answers, on a failing public case or on an illustration (see :meth:`illustrations`): only
+      inputs that may be shown before the due date ever reach it.
+    - ``illustrate``: optional ``illustrate(rng) -> list[Case]``, extra kinds drawn only for
+      illustrations (never graded): random instances of situations that the hidden cases test
+      with fixed (edge) instances, which an illustration cannot reuse.
     """
 
     function: str
@@ -91,6 +96,21 @@ class QuestionCases:
     rtol: float = 1e-6
     atol: float = 1e-9
     calls: tuple[str, ...] = ()  # student functions this one calls, as the API says
+    illustrate: Callable[[np.random.Generator], list[Case]] | None = None
+
+    def illustrations(self, rng: np.random.Generator, limit: int) -> list[Case]:
+        """At most ``limit`` fresh instances like the hidden cases, for an illustration.
+
+        ``rng`` must be a stream of its own (never the hidden cases' one). The candidates are
+        the non-public cases of ``generate(rng)`` whose kind is random (a kind whose instance
+        is the same for every draw, such as a fixed edge case, would be a hidden case itself),
+        then those of ``illustrate(rng)``, in that order. They are never graded.
+        """
+        fixed = _fixed_kinds(self.generate)
+        cases = [c for c in self.generate(rng) if not c.public and c.name not in fixed]
+        if self.illustrate is not None:
+            cases += [c for c in self.illustrate(rng) if not c.public]
+        return cases[: max(0, limit)]
 
     def expected(self, case: Case) -> Any:
         """The reference answer, computed on copies so the case stays pristine."""
@@ -176,6 +196,21 @@ class QuestionCases:
         return None
 
 
+_FIXED: dict[Any, frozenset[str]] = {}
+
+
+def _fixed_kinds(generate: Callable[[np.random.Generator], list[Case]]) -> frozenset[str]:
+    """Names of the kinds whose instance does not depend on the generator's stream: equal
+    (every bit of every input) in two draws from two fixed streams, the same for every student."""
+    if generate not in _FIXED:
+        a, b = (generate(np.random.default_rng(seed)) for seed in (1, 2))
+        other = {c.name: pickle.dumps((c.args, c.kwargs)) for c in b}
+        _FIXED[generate] = frozenset(
+            c.name for c in a if other.get(c.name) == pickle.dumps((c.args, c.kwargs))
+        )
+    return _FIXED[generate]
+
+
 def _build(value: Any, args: list) -> Any:
     if isinstance(value, Lambda):
         bind = {
@@ -201,8 +236,14 @@ def materialize(args: tuple, kwargs: dict | None = None) -> tuple[list, dict]:
     return built, {k: _build(v, built) for k, v in (kwargs or {}).items()}
 
 
-def _wrong_mistakes(case: Case, mistakes: Sequence[Mistake], reference: Callable[..., Any]) -> set:
-    """Names of the mistakes (with an ``answer``) whose answer differs from the reference's."""
+def _wrong_mistakes(
+    case: Case,
+    mistakes: Sequence[Mistake],
+    reference: Callable[..., Any],
+    tol: dict | None = None,
+) -> set:
+    """Names of the mistakes (with an ``answer``) whose answer differs from the reference's
+    (under ``tol``, compare's rtol/atol; its defaults without)."""
     args, kwargs = materialize(copy.deepcopy(case.args), copy.deepcopy(case.kwargs))
     want = reference(*args, **kwargs)
     wrong = set()
@@ -212,7 +253,7 @@ def _wrong_mistakes(case: Case, mistakes: Sequence[Mistake], reference: Callable
         try:
             with np.errstate(all="ignore"):
                 got = m.answer(case)
-            if not compare(got, want, "f").passed:
+            if not compare(got, want, "f", **(tol or {})).passed:
                 wrong.add(m.name)
         except Exception:  # a model that cannot answer this instance is wrong on it
             wrong.add(m.name)
@@ -222,15 +263,15 @@ def _wrong_mistakes(case: Case, mistakes: Sequence[Mistake], reference: Callable
 _SPARES: dict[tuple, tuple[str, ...]] = {}
 
 
-def _usual_spares(name, draw, reference, mistakes, kwargs) -> tuple[str, ...]:
-    key = (getattr(reference, "__qualname__", repr(reference)), name, repr(kwargs))
+def _usual_spares(name, draw, reference, mistakes, kwargs, tol=None) -> tuple[str, ...]:
+    key = (getattr(reference, "__qualname__", repr(reference)), name, repr(kwargs), repr(tol))
     if key not in _SPARES:
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         counts = {m.name: 0 for m in mistakes if m.answer is not None}
         n = 24
         for _ in range(n):
             case = Case(name, tuple(draw(rng)), dict(kwargs or {}))
-            for wrong in _wrong_mistakes(case, mistakes, reference):
+            for wrong in _wrong_mistakes(case, mistakes, reference, tol):
                 counts[wrong] += 1
         _SPARES[key] = tuple(m for m, c in counts.items() if 2 * c < n)
     return _SPARES[key]
@@ -247,6 +288,7 @@ def profiled(
     kwargs: dict | None = None,
     weight: float = 1.0,
     tries: int = 400,
+    tolerance: dict | None = None,
 ) -> Case:
     """One random instance of a kind whose profile is fixed: the same for every student.
 
@@ -260,16 +302,20 @@ def profiled(
     Without ``spare``, the kind's profile is what most instances of the kind show: the
     mistakes wrong on fewer than half of 24 draws from a stream fixed by the kind's name (the
     same for every student) are spared.
+
+    ``tolerance`` ({"rtol": ..., "atol": ...}) is the one a mistake's answer is judged under,
+    for questions whose course tolerance is looser than compare's default (a mistake that is
+    close, such as a one-sided difference, is right or wrong depending on it).
     """
     if callable(mistakes):
         mistakes = mistakes()
     if spare is None:
-        spare = _usual_spares(name, draw, reference, mistakes, kwargs)
+        spare = _usual_spares(name, draw, reference, mistakes, kwargs, tolerance)
     must = {m.name for m in mistakes if m.answer is not None} - set(spare)
     seen: dict[frozenset, int] = {}
     for _ in range(tries):
         case = Case(name, tuple(draw(rng)), dict(kwargs or {}), weight=weight)
-        wrong = frozenset(_wrong_mistakes(case, mistakes, reference))
+        wrong = frozenset(_wrong_mistakes(case, mistakes, reference, tolerance))
         if wrong == must:
             return case
         seen[wrong] = seen.get(wrong, 0) + 1

@@ -210,6 +210,23 @@ DEEP_MISTAKES = [
 ]
 
 
+def _plot_to_deep(case: Case, value, expected):
+    """deep_net with the student's (theta, psi, phi) over compose of the two nets, on [-2, 2]."""
+    x = np.linspace(-2.0, 2.0, 401)
+    want = compose(x, *case.args)
+    got = None
+    if isinstance(value, list | tuple) and len(value) == 3:
+        try:
+            with np.errstate(all="ignore"):
+                got = np.asarray(deep_net(x, *value), dtype=float)
+            if got.shape != want.shape:
+                got = None
+        except Exception:  # malformed parameters: the reference curve alone
+            got = None
+    name = f"{case.name}: deep_net(x, *your answer) vs compose(x, nets)"
+    return curve_plot(x_arg=0)(Case(name, (x,)), got, want)
+
+
 QUESTIONS = {
     "compose": QuestionCases(
         function="compose",
@@ -223,6 +240,7 @@ QUESTIONS = {
         generate=_to_deep_cases,
         reference=composition_to_deep,
         mistakes=TO_DEEP_MISTAKES,
+        plot=_plot_to_deep,
     ),
     "deep_net": QuestionCases(
         function="deep_net",

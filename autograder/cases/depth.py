@@ -448,6 +448,47 @@ def _count_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _pieces_illustrations(rng: np.random.Generator) -> list[Case]:
+    """Random instances of the situations the edge cases fix (for illustrations only).
+
+    1. A shallow net (carried through a second layer that never switches) with units kinking
+       at a cancelling pair, with zero weight, on hi and beyond it: only two kinks bend.
+    2. A second-layer unit whose root is exactly a first-layer kink (at a): one breakpoint.
+    Kinks lie on a grid of 1/8, so every root is exact.
+    """
+    k = np.sort(rng.choice(np.arange(-12, 13), 5, replace=False)) / 8.0
+    w = rng.choice([-1.5, -1.0, -0.5, 0.5, 1.0, 1.5], 4)
+    theta = np.array(
+        [[-k[0], 1.0], [-k[1], 1.0], [k[1], -1.0], [-k[2], 1.0], [-k[3], 2.0], [-k[4], 1.0]]
+    )
+    theta = np.vstack([theta, [-(k[4] + 0.5), 1.0]])
+    phi = np.array([0.0, w[0], w[1], -w[1], 0.0, w[2], w[3], 1.0])
+    (W1, b1), (W2, b2) = shallow_to_layers(theta, phi)
+    big = 1.0 + 20.0 * (np.abs(W2).sum() + np.abs(b2).sum())
+    first = [
+        (W1, b1),
+        (np.vstack([W2, -W2]), np.concatenate([b2, -b2]) + big),
+        (np.array([[2.0, 0.0]]), np.array([-1.0])),
+    ]
+    a = float(rng.integers(-8, 9)) / 8.0
+    g = float(rng.integers(2, 8)) / 8.0  # a - g stays inside (-2, 2)
+    second = [
+        (np.array([[1.0], [1.0]]), np.array([-a, g - a])),
+        (np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0.0, -g])),
+        (
+            np.array([[float(rng.choice([0.5, 1.0, 2.0])), float(rng.choice([1.0, 2.0, 3.0]))]]),
+            np.array([0.0]),
+        ),
+    ]
+    return [
+        Case(
+            "random net: cancelling pair, zero weight, kink on the end, kink outside",
+            (first, float(k[0]) - 0.5, float(k[4])),
+        ),
+        Case("random net: equal roots in two layers", (second, -2.0, 2.0)),
+    ]
+
+
 def _grid_slopes(layers: Layers, lo: float, hi: float, n: int = 1000) -> np.ndarray:
     xs = np.linspace(lo, hi, n)
     y = mlp(xs[:, None], layers)[:, 0]
@@ -497,9 +538,8 @@ def _is_grid_high(case: Case, value, args_after) -> bool:
     return _is_grid(case, value, args_after) and int(value) > count_linear_pieces(*case.args)
 
 
-def _count_no_merge(case: Case) -> int:
-    """Intervals between the points where any unit switches, without merging equal slopes."""
-    layers, lo, hi = case.args
+def _switch_points(layers: Layers, lo: float, hi: float) -> np.ndarray:
+    """lo, every point of (lo, hi) where a unit switches on or off, and hi (sorted)."""
     edges = np.array([lo, hi])
     slope, icpt = np.ones((1, 1)), np.zeros((1, 1))
     for W, b in layers[:-1]:
@@ -513,7 +553,12 @@ def _count_no_merge(case: Case) -> int:
         mid = 0.5 * (edges[:-1] + edges[1:])
         on = pre_s * mid[:, None] + pre_c > 0
         slope, icpt = np.where(on, pre_s, 0.0), np.where(on, pre_c, 0.0)
-    return int(edges.size - 1)
+    return edges
+
+
+def _count_no_merge(case: Case) -> int:
+    """Intervals between the points where any unit switches, without merging equal slopes."""
+    return int(_switch_points(*case.args).size - 1)
 
 
 def _count_breakpoints(case: Case) -> int:
@@ -641,21 +686,49 @@ COLLAPSE_MISTAKES = [
 
 
 def _plot_pieces(case: Case, value, expected):
-    """The network on [lo, hi] with its breakpoints; both counts in the title."""
+    """The network around [lo, hi] with its breakpoints, each drawn by what it does.
+
+    Solid blue: inside (lo, hi), the slope changes (each starts a piece); dotted: a unit
+    switches inside but the output's slope does not change (no new piece); orange dashed: a
+    breakpoint exactly on lo or hi; grey: outside [lo, hi], where the net is greyed too.
+    Both counts are in the title.
+    """
     from matplotlib.figure import Figure
 
     layers, lo, hi = case.args
-    x = np.linspace(lo, hi, 2001)
-    fig = Figure(figsize=(6.4, 3.6))
+    width = hi - lo
+    left, right = lo - 0.4 * width, hi + 0.4 * width
+    fig = Figure(figsize=(6.4, 3.8))
     ax = fig.add_subplot()
+    for a, b in ((left, lo), (hi, right)):
+        ax.axvspan(a, b, color="0.85", zorder=0)
+        xx = np.linspace(a, b, 401)
+        ax.plot(xx, mlp(xx[:, None], layers)[:, 0], color="0.6", lw=1.2)
+    x = np.linspace(lo, hi, 2001)
     ax.plot(x, mlp(x[:, None], layers)[:, 0], color="0.2", lw=1.5)
-    edges = linear_piece_edges(layers, lo, hi)
-    for e in edges[1:-1] if edges.size <= 200 else []:
-        ax.axvline(e, color="tab:blue", lw=0.6, ls=":")
+    edges = linear_piece_edges(layers, left, right)
+    if edges.size <= 200:
+        bends = edges[1:-1]
+        switches = _switch_points(layers, lo, hi)[1:-1]
+        kinds = [
+            (bends[(bends > lo) & (bends < hi)], "tab:blue", "-", "the slope changes: a new piece"),
+            (
+                switches[~np.isin(switches, bends)],
+                "tab:blue",
+                ":",
+                "a unit switches, the slope does not change",
+            ),
+            (bends[(bends == lo) | (bends == hi)], "tab:orange", "--", "on lo or hi (no piece)"),
+            (bends[(bends < lo) | (bends > hi)], "0.55", "-", "outside [lo, hi] (no piece)"),
+        ]
+        for where, colour, ls, label in kinds:
+            for i, e in enumerate(where):
+                ax.axvline(e, color=colour, ls=ls, lw=0.9, label=label if i == 0 else None)
+        ax.legend(loc="best", fontsize=7)
+    ax.set_xlim(left, right)
     ax.set_xlabel("x")
     ax.set_title(
-        f"{case.name}: {expected} pieces, your answer {value!r:.20}\n"
-        "(dotted: where the slope really changes)",
+        f"{case.name}\n{expected} pieces on [{lo:g}, {hi:g}], your answer {value!r:.20}",
         fontsize=9,
     )
     return fig
@@ -690,6 +763,7 @@ QUESTIONS = {
         reference=count_linear_pieces,
         mistakes=COUNT_MISTAKES,
         plot=_plot_pieces,
+        illustrate=_pieces_illustrations,
     ),
     "collapse_linear": QuestionCases(
         function="collapse_linear",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases.base import Case, Mistake, QuestionCases
-from autograder.plots import decision_boundary_plot, gradient_error_plot
+from autograder.plots import decision_boundary_plot, gradient_error_plot, prediction_plot
 from reference.features import add_radius_feature, fit_logistic_regression, predict, sigmoid
 
 # ---- data -----------------------------------------------------------------------------------
@@ -305,6 +305,6 @@ QUESTIONS = {
                 answer=_predict_probabilities,
             ),
         ],
-        plot=gradient_error_plot(["predictions"]),
+        plot=prediction_plot(x_arg=0, w_arg=1, b_arg=2),
     ),
 }

@@ -835,21 +835,55 @@ def _plot_kinks(case: Case, value, expected):
 
 
 def _plot_regions(case: Case, value, expected):
-    """The net on [lo, hi] with its real slope changes marked and both counts in the title."""
+    """The net around [lo, hi], each kink drawn by what it does to the count.
+
+    Solid blue: inside (lo, hi) where the output's slope changes (each splits a region); dotted:
+    inside but the slope does not change (phi_d = 0, cancelling units); orange dashed: exactly
+    on lo or hi; grey: outside [lo, hi], where the net is drawn greyed too. None of the last
+    three splits [lo, hi].
+    """
     from matplotlib.figure import Figure
 
-    theta, phi, lo, hi = case.args
-    x = np.linspace(lo, hi, 801)
-    fig = Figure(figsize=(6.4, 3.6))
+    theta, phi, lo, hi = (np.asarray(case.args[0]), np.asarray(case.args[1]), *case.args[2:])
+    groups = _kink_groups(theta, phi)
+    xs = [x for x, _ in groups if np.isfinite(x)]
+    width = hi - lo
+    left = max(min([lo, *xs]) - 0.1 * width, lo - 2.0 * width)
+    right = min(max([hi, *xs]) + 0.1 * width, hi + 2.0 * width)
+    fig = Figure(figsize=(6.4, 3.8))
     ax = fig.add_subplot()
-    ax.plot(x, shallow_net(x, theta, phi), color="0.2", lw=2)
-    for k in kink_locations(theta):
-        if lo < k < hi:
-            ax.axvline(k, color="tab:blue", lw=0.8, ls=":")
+    for a, b in ((left, lo), (hi, right)):
+        if b > a:
+            ax.axvspan(a, b, color="0.85", zorder=0)
+            xx = np.linspace(a, b, 201)
+            ax.plot(xx, shallow_net(xx, theta, phi), color="0.6", lw=1.5)
+    x = np.linspace(lo, hi, 801)
+    ax.plot(x, shallow_net(x, theta, phi), color="0.1", lw=2, label=f"the net on [{lo:g}, {hi:g}]")
+    styles = {
+        "split": ("tab:blue", "-", 1.2, "kink inside: the slope changes (splits a region)"),
+        "flat": ("tab:blue", ":", 1.0, "kink inside, slope unchanged (no split)"),
+        "end": ("tab:orange", "--", 1.2, "kink exactly on lo or hi (no split)"),
+        "out": ("0.55", "-", 1.0, "kink outside [lo, hi] (no split)"),
+    }
+    seen = set()
+    scale = max((abs(v) for _, j in groups for v in j), default=1.0)
+    for k, jumps in groups:
+        if not np.isfinite(k) or not left <= k <= right:
+            continue
+        if k < lo or k > hi:
+            kind = "out"
+        elif k == lo or k == hi:
+            kind = "end"
+        else:
+            kind = "split" if abs(sum(jumps)) > 1e-9 * scale else "flat"
+        colour, ls, lw, label = styles[kind]
+        ax.axvline(k, color=colour, ls=ls, lw=lw, label=None if kind in seen else label)
+        seen.add(kind)
+    ax.set_xlim(left, right)
     ax.set_xlabel("x")
+    ax.legend(loc="best", fontsize=7)
     ax.set_title(
-        f"{case.name}: reference {expected} regions, your answer {value!r:.20}\n"
-        "(dotted: kinks; a kink splits a region only if the slope really changes)",
+        f"{case.name}\nreference {expected} regions on [{lo:g}, {hi:g}], your answer {value!r:.20}",
         fontsize=9,
     )
     return fig

@@ -31,6 +31,9 @@ from autograder.paths import course_root
 
 HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
 HONEST = HOSTILE / "honest" / "surrogates.py"
+# Answers the public cases right (so its plots must be illustrations): not in the corpus of
+# submissions that must earn nothing (tests/hostile/*.py).
+ILLUSTRATION_LEAK = HOSTILE / "illustration" / "illustration_leak.py"
 FORMULA = '=HYPERLINK("http:,,example.com","x")'
 ODD = b"\xff\xfe.py"
 
@@ -65,6 +68,7 @@ def batch(tmp_path_factory):
     inbox.mkdir()
     for name in ("leak_markers.py", "leak_by_return.py", "surrogate_in_call.py"):
         shutil.copy(HOSTILE / name, inbox / name)
+    shutil.copy(ILLUSTRATION_LEAK, inbox / ILLUSTRATION_LEAK.name)
     shutil.copy(HONEST, inbox / "surrogates.py")
     shutil.copy(HOSTILE / "honest" / f"{FORMULA}.py", inbox / f"{FORMULA}.py")
     (inbox / os.fsdecode(ODD)).write_bytes(HONEST.read_bytes())
@@ -110,7 +114,7 @@ def test_the_batch_exits_zero_with_every_file_graded(batch):
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
     with open(out / "grades.csv", newline="", encoding="utf-8") as f:
         rows = {r["submission"]: r for r in csv.DictReader(f)}
-    assert len(rows) == 8, sorted(rows)
+    assert len(rows) == 9, sorted(rows)
 
 
 def test_no_marker_of_a_hidden_case_reaches_the_feedback_before_the_due_date(batch):
@@ -283,3 +287,128 @@ def test_the_gradescope_runner_writes_valid_utf8_for_odd_text(tmp_path):
     data = _results(tmp_path, "results")
     assert data["score"] == 10 and "\ufffd" in data["output"]
     assert data["extra_data"]["relulab"]["isolation"].get("mode")
+
+
+# ---- illustrations: a fresh instance, run apart from the hidden cases, shown before the due date
+
+
+def _png_text(png: bytes) -> str:
+    """The text chunks (tEXt, zTXt, iTXt) of a PNG: its metadata."""
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    pos, out = 8, []
+    while pos < len(png):
+        n = int.from_bytes(png[pos : pos + 4], "big")
+        kind, data = png[pos + 4 : pos + 8], png[pos + 8 : pos + 8 + n]
+        if kind == b"zTXt":
+            key, _, rest = data.partition(b"\0")
+            data = key + b" " + zlib.decompress(rest[1:])
+        if kind in (b"tEXt", b"zTXt", b"iTXt"):
+            out.append(data.decode("latin-1"))
+        pos += 12 + n
+    return "\n".join(out)
+
+
+def _pngs(page: str) -> list[bytes]:
+    return [
+        base64.b64decode(m) for m in re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", page)
+    ]
+
+
+def test_illustrations_show_nothing_the_hidden_run_saw(batch):
+    """illustration_leak.py remembers every hidden input (globals, files, the inherited heap)
+    and answers every call with what it found: its illustrations, graded before the due date,
+    are drawn (one per question) and carry nothing hidden."""
+    proc, out, course, _ = batch
+    hidden, _public = _hidden_tags(course, "illustration_leak")
+    data = json.loads((out / "illustration_leak" / "results.json").read_text())
+    page = (out / "illustration_leak" / "feedback.html").read_text()
+    tests = {t["name"]: t for t in data["tests"]}
+    for q in ("compose", "composition_to_deep", "deep_net"):
+        assert 0 < tests[q]["score"] < tests[q]["max_score"], tests[q]  # the public case passes
+        assert "not one of your hidden cases" in tests[q]["output"], q
+    assert "Your answer: 'LEAKED? found nothing'" in tests["compose"]["output"]
+    pngs = _pngs(page) + _pngs(json.dumps(data["tests"]).replace("\\", ""))
+    assert len(pngs) == 6
+    texts = {"results.json": json.dumps(data), "feedback.html": page}
+    texts |= {f"png {i} metadata": _png_text(png) for i, png in enumerate(pngs)}
+    texts["console"] = proc.stdout.decode(errors="replace") + proc.stderr.decode(errors="replace")
+    for where, text in texts.items():
+        assert not [t for t in hidden if t in text], where
+        assert "found LEAK" not in text, where
+
+
+def _grade_in_process(path: Path, course, box, draw: bool = True):
+    from autograder.grade import grade_submission
+    from autograder.plots import draw_failing_plots
+
+    return grade_submission(
+        path,
+        course,
+        "composition",
+        box,
+        student="illustration_leak",
+        draw_plots=draw_failing_plots if draw else None,
+    )
+
+
+def test_an_illustration_depends_on_the_illustration_alone(tmp_path, monkeypatch):
+    """The same submission graded on other hidden cases (a shifted hidden stream, the same
+    illustration stream) gets byte-identical illustrations: nothing hidden reaches them.
+
+    Each grading has a sandbox of its own: a child inherits its zygote's memory, which holds
+    the answers of earlier runs (of earlier illustrations only: they never hold anything hidden,
+    see the next test), and this submission would show those too."""
+    import autograder.grade as grade_module
+    from autograder.report import figure_text
+    from autograder.sandbox import Sandbox
+
+    course = load_course(_course(tmp_path, "2099-01-01T00:00:00+00:00"))
+    sub = ILLUSTRATION_LEAK
+    with Sandbox() as box:
+        first = _grade_in_process(sub, course, box)
+    shifted = grade_module.question_rng
+    monkeypatch.setattr(grade_module, "question_rng", lambda seed, q: shifted(seed + 1, q))
+    with Sandbox() as box:
+        second = _grade_in_process(sub, course, box)
+    assert first.seed == second.seed
+    for a, b in zip(first.questions, second.questions, strict=True):
+        assert [c.case.name for c in a.cases] == [c.case.name for c in b.cases]
+        hidden_a = [c.case.args for c in a.cases if not c.public]
+        hidden_b = [c.case.args for c in b.cases if not c.public]
+        assert not all(
+            np.array_equal(x, y)
+            for u, v in zip(hidden_a, hidden_b, strict=True)
+            for x, y in zip(u, v, strict=True)
+            if isinstance(x, np.ndarray)
+        ), "the hidden cases did not change"
+        assert a.illustration is not None and a.figure_png, a.name
+        assert figure_text(a) == figure_text(b) and "found LEAK" not in figure_text(a)
+        assert a.figure_png == b.figure_png, a.name
+
+
+def test_the_illustration_attacks_work_where_hidden_results_were_held(tmp_path):
+    """Why the illustrations run apart: in the child that made the hidden calls, and in a child
+    forked from the zygote that relayed their results, the submission finds hidden inputs."""
+    from autograder.grade import plan, plan_illustrations
+    from autograder.sandbox import Sandbox
+
+    course_file = _course(tmp_path, "2099-01-01T00:00:00+00:00")
+    course = load_course(course_file)
+    sub = ILLUSTRATION_LEAK
+    hidden, _ = _hidden_tags(course_file, "illustration_leak")
+    with Sandbox() as box:
+        result = _grade_in_process(sub, course, box, draw=False)
+        p = plan(course, "composition", "illustration_leak")
+        ip = plan_illustrations(course, "composition", "illustration_leak", p, result.questions)
+        compose_calls = [c for c in ip.calls if c.group == "compose"]
+        assert compose_calls
+        # 1. The same child: the hidden calls, then the illustration's.
+        hidden_calls = [c for c in p.calls if c.group == "compose"]
+        run = box.run(sub, [*hidden_calls, *compose_calls], p.limits)
+        same_child = run.outcomes[compose_calls[0].key].value
+        assert [t for t in hidden if t in same_child], same_child[:200]
+        # 2. A fresh child of the zygote that relayed the hidden answers (its inherited heap).
+        box.run(sub, hidden_calls, p.limits)
+        run = box.run(sub, compose_calls[:1], p.limits)
+        same_zygote = run.outcomes[compose_calls[0].key].value
+        assert [t for t in hidden if t in same_zygote], same_zygote[:200]

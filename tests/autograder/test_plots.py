@@ -3,11 +3,14 @@ exception whatever shape the student's value has."""
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
 from autograder.cases.backprop import QUESTIONS as BACKPROP
+from autograder.cases.base import Case
 from autograder.cases.features import QUESTIONS as FEATURES
 from autograder.cases.surfaces import QUESTIONS as SURFACES
 from autograder.course import load_course
@@ -211,7 +214,7 @@ def test_failing_questions_get_a_png(assignment, question, wrong):
             assert q.figure_png is None
 
 
-# ---- every one-mistake file whose public case fails gets a plot ------------------------------
+# ---- every one-mistake file gets a hint and a plot -------------------------------------------
 
 
 def _mutants():
@@ -228,23 +231,110 @@ def _mutants():
 
 
 _M = _mutants()
-# composition_to_deep has no plot yet: a plot turns its feedback into HTML, which the CLI
-# tests read as plain text.
-NO_PLOT_YET = {"composition_to_deep"}
+
+
+def _graded_with_plots(mutant, student: str = "plots-1"):
+    """The mutant graded (in this process: the code is ours) with its illustrations run as
+    grade_submission runs them, but on the mutant module instead of in a sandbox."""
+    from autograder.course import load_course
+    from autograder.grade import (
+        SubmissionResult,
+        apply_illustrations,
+        plan,
+        plan_illustrations,
+        score,
+    )
+
+    course = load_course()
+    p = plan(course, mutant.assignment, student)
+    module = mutant.module()
+    questions = score(course, mutant.assignment, p, _M.run_module(module, p))
+    ip = plan_illustrations(course, mutant.assignment, student, p, questions)
+    apply_illustrations(ip, _M.run_module(module, ip))
+    result = SubmissionResult("m", None, mutant.assignment, student, 0, 10, questions=questions)
+    draw_failing_plots(result, p.questions)
+    return next(q for q in questions if mutant.function in q.functions)
 
 
 @pytest.mark.parametrize("mutant", _M.MUTANTS, ids=lambda m: m.id)
-def test_a_failing_public_case_gets_a_plot(mutant):
-    from autograder.course import load_course
-    from autograder.grade import SubmissionResult, plan, score
+def test_every_one_mistake_file_gets_a_hint_and_a_plot(mutant):
+    q = _graded_with_plots(mutant)
+    assert not q.passed
+    assert q.hint, f"no hint for {mutant.id}"
+    assert q.figure_png is not None and q.figure_png.startswith(b"\x89PNG"), mutant.id
+    public = any(c.public and c.fraction < 1.0 and c.status == "ok" for c in q.cases)
+    if public:  # drawn on the failing public case, without a caption
+        assert q.illustration is None and not q.figure_caption
+    else:  # drawn on an illustration on which the mutant is wrong, said so under it
+        c = q.illustration
+        assert c is not None and c.fraction < 1.0 and c.status == "ok"
+        assert "not one of your hidden cases" in q.figure_caption
+        hidden = {pickle.dumps((h.case.args, h.case.kwargs)) for h in q.cases}
+        assert pickle.dumps((c.case.args, c.case.kwargs)) not in hidden
 
-    course = load_course()
-    p = plan(course, mutant.assignment, "plots-1")
-    questions = score(course, mutant.assignment, p, _M.run_module(mutant.module(), p))
-    result = SubmissionResult("m", None, mutant.assignment, "plots-1", 0, 10, questions=questions)
-    draw_failing_plots(result, p.questions)
-    q = next(q for q in questions if mutant.function in q.functions)
-    if q.name in NO_PLOT_YET:
-        return
-    if any(c.public and c.fraction < 1.0 and c.status == "ok" for c in q.cases):
-        assert q.figure_png is not None and q.figure_png.startswith(b"\x89PNG")
+
+# ---- what caused the error is drawn ---------------------------------------------------------
+
+
+def _labels(ax) -> set[str]:
+    return {t.get_text() for t in ax.get_legend().get_texts()}
+
+
+def _vlines(ax, colour) -> list[float]:
+    """x of the vertical lines drawn in ``colour``."""
+    from matplotlib.colors import to_rgba
+
+    return [
+        float(line.get_xdata()[0])
+        for line in ax.lines
+        if to_rgba(line.get_color()) == to_rgba(colour) and len(set(line.get_xdata())) == 1
+    ]
+
+
+def test_region_plot_greys_kinks_outside_and_marks_kinks_on_the_ends():
+    from autograder.cases.shallow import QUESTIONS as SHALLOW
+
+    # Kinks at -3 (outside [-2, 1]), -2 (on lo), 0 (inside, bends), 0.5 (inside, phi_d = 0).
+    theta = np.array([[3.0, 1.0], [2.0, 1.0], [0.0, 1.0], [-0.25, 0.5]])
+    phi = np.array([0.0, 1.0, 1.0, -2.0, 0.0])
+    case = Case("k", (theta, phi, -2.0, 1.0))
+    qc = SHALLOW["count_linear_regions"]
+    ax = qc.plot(case, 4, qc.expected(case)).axes[0]
+    assert _vlines(ax, "0.55") == [-3.0]
+    assert _vlines(ax, "tab:orange") == [-2.0]
+    assert sorted(_vlines(ax, "tab:blue")) == [0.0, 0.5]  # solid (bends) and dotted (not)
+    assert ax.get_xlim()[0] < -3.0 and "kink outside [lo, hi] (no split)" in _labels(ax)
+
+
+def test_pieces_plot_marks_switches_that_do_not_bend_and_kinks_outside():
+    from autograder.cases.depth import QUESTIONS as DEPTH
+
+    qc = DEPTH["count_linear_pieces"]
+    case = next(c for c in qc.generate(question_rng(0, "p")) if c.name.startswith("edge: canc"))
+    ax = qc.plot(case, 7, qc.expected(case)).axes[0]
+    assert {
+        "the slope changes: a new piece",
+        "a unit switches, the slope does not change",
+        "on lo or hi (no piece)",
+        "outside [lo, hi] (no piece)",
+    } <= _labels(ax)
+    assert _vlines(ax, "0.55") == [pytest.approx(1.75)] and _vlines(ax, "tab:orange") == [1.25]
+
+
+def test_prediction_plot_circles_the_points_whose_label_is_wrong():
+    qc, case, want = _case(FEATURES, "predict")
+    got = want.copy()
+    got[:3] = 1 - got[:3]
+    ax = qc.plot(case, got, want).axes[0]
+    assert "3 points your labels get wrong" in _labels(ax)
+    assert any("scores exactly 0" in t for t in _labels(ax))
+    ax = qc.plot(case, want, want).axes[0]
+    assert not any("get wrong" in t for t in _labels(ax))
+    assert _draws(ax.figure)
+
+
+def test_decision_boundary_circles_the_points_the_answer_misclassifies():
+    qc, case, (w, b) = _case(FEATURES, "fit_logistic_regression")
+    ax = qc.plot(case, (-w, -b), (w, b)).axes[0]
+    assert "8 points your (w, b) misclassifies" in _labels(ax)
+    assert _draws(ax.figure)

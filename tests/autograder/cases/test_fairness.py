@@ -37,10 +37,8 @@ def test_every_student_gets_the_same_kinds(assignment):
 
 
 # Known, left open: train is judged by properties of the run (the API leaves the initialisation
-# open), so a wrong backward makes train's cases pass or fail depending on the instance; and
-# numerical_gradient's instances do not yet fix whether a one-sided difference stays inside
-# the question's tolerance.
-OPEN = {"backprop:dL_dv from z", "backprop-numerical_gradient-one-sided difference"}
+# open), so a wrong backward makes train's cases pass or fail depending on the instance.
+OPEN = {"backprop:dL_dv from z"}
 
 
 def _open(param_id: str, *values):
