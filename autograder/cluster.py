@@ -109,12 +109,12 @@ def parse_cluster(spec: str) -> tuple[str, int | None]:
 
 def require_distributed() -> None:
     """Raise ClusterError (saying how to install it) when dask.distributed is missing."""
-    import importlib.util
-
-    if importlib.util.find_spec("distributed") is None:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
         raise ClusterError(
             f"--cluster needs dask.distributed, which is not installed: {INSTALL_HINT}"
-        )
+        ) from None
 
 
 # ---- the worker's side -----------------------------------------------------------------------
@@ -357,9 +357,7 @@ class _Client:
             else:
                 target = address
             # Results come back as msgpack only: this client never unpickles a worker's data.
-            self.client = stack.enter_context(
-                Client(target, timeout=30, deserializers=["msgpack", "error"])
-            )
+            self.client = stack.enter_context(Client(target, deserializers=["msgpack", "error"]))
         except (OSError, TimeoutError) as exc:
             raise ClusterError(
                 f"cannot reach the Dask scheduler at {address}: {clean(exc, 300)}"
