@@ -329,6 +329,13 @@ def check_reply(blob: Any, expect: dict) -> dict:
     return reply
 
 
+def task_key(name: str) -> str:
+    """A Dask task key for grading the submission ``name``: "grade-" + 12 hex digits of its
+    name's SHA-256 (the scheduler and its dashboard never see names) + a random tail."""
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"grade-{digest}-{os.urandom(6).hex()}"
+
+
 class _Client:
     """A dask.distributed client on ``spec`` (an address, or local[:N]: a LocalCluster this
     object starts and stops), closed with the ExitStack it is given."""
@@ -429,15 +436,19 @@ def grade_on_cluster(
                 f"{c.allowed_failures()} times (relulab expects "
                 "distributed.scheduler.allowed-failures: 1, see docs/cluster.md)"
             )
-        answers = client.run(probe, version, digest, require, hidden)
+        answers = client.run(probe, version, digest, require, hidden, on_error="return")
         kinds: dict[str, list[str]] = {}
         for addr, blob in answers.items():
+            if type(blob) is not bytes:  # a worker that left meanwhile: its tasks go elsewhere
+                continue
             reply = check_reply(blob, {})
             kinds.setdefault(reply["kind"], []).append(addr)
             if reply["kind"] == "mismatch":
                 raise ClusterError(f"{clean(reply['why'], 500)} (worker {addr})")
             if reply["kind"] == "error":
                 raise ClusterError(f"worker {addr} failed to start: {clean(reply['error'], 500)}")
+        if not kinds:
+            raise ClusterError(f"no worker of the Dask cluster at {spec} answered")
         if "ok" not in kinds:  # no worker can isolate as required: grade nothing, say why
             on_refused(todo, clean(json.loads(answers[kinds["refused"][0]])["why"], 2000))
             return
@@ -504,9 +515,7 @@ def grade_on_cluster(
                 while queue and not stop.is_set() and len(pending) < window:
                     entry = queue.popleft()
                     j = job(entry)
-                    fut = client.submit(
-                        grade_remote, j, pure=False, key=f"relulab-{os.urandom(8).hex()}"
-                    )
+                    fut = client.submit(grade_remote, j, pure=False, key=task_key(entry.name))
                     pending[fut] = (entry, j["sha256"])
                 if not pending:
                     break
