@@ -369,6 +369,11 @@ class _Client:
             raise ClusterError(
                 f"cannot reach the Dask scheduler at {address}: {clean(exc, 300)}"
             ) from None
+        except RuntimeError as exc:  # a LocalCluster whose worker processes did not start
+            raise ClusterError(
+                f"could not start a local Dask cluster: {clean(exc, 300)} (a script that grades "
+                "on local workers must do it under if __name__ == '__main__':)"
+            ) from None
 
     def workers(self) -> tuple[int, int]:
         """(workers, threads) the scheduler knows now."""
