@@ -180,7 +180,7 @@ def _cluster_batch(
     on_status: Callable[[str], None] | None,
 ) -> None:
     """Grade ``todo`` on a Dask cluster; write what comes back as :func:`grade_batch` does."""
-    from autograder.cluster import grade_on_cluster
+    from autograder.cluster import NoWorkers, grade_on_cluster
 
     course, assignment, seed, student, fingerprint, hide, draw_plots = args
     max_score = course.assignment(assignment).max_score
@@ -227,24 +227,27 @@ def _cluster_batch(
             if on_done:
                 on_done(entry.name)
 
-    grade_on_cluster(
-        spec,
-        todo,
-        course=course,
-        assignment=assignment,
-        seed=seed,
-        student=student,
-        fingerprint=fingerprint,
-        hide=hide,
-        draw_plots=draw_plots,
-        stop=stop,
-        abandon=abandon,
-        on_result=on_result,
-        on_error=on_error,
-        on_refused=on_refused,
-        warn=summary.warnings.append,
-        on_status=on_status,
-    )
+    try:
+        grade_on_cluster(
+            spec,
+            todo,
+            course=course,
+            assignment=assignment,
+            seed=seed,
+            student=student,
+            fingerprint=fingerprint,
+            hide=hide,
+            draw_plots=draw_plots,
+            stop=stop,
+            abandon=abandon,
+            on_result=on_result,
+            on_error=on_error,
+            on_refused=on_refused,
+            warn=summary.warnings.append,
+            on_status=on_status,
+        )
+    except NoWorkers as exc:  # what was graded is kept; the rest is graded next time
+        summary.internal_errors.append(str(exc))
 
 
 def _finish(out_dir: Path, summary: BatchSummary) -> None:

@@ -26,6 +26,7 @@ import logging
 import math
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -48,8 +49,20 @@ MAX_FEEDBACK_CHARS = 128 << 20
 LOCAL_MAX_WORKERS = 256
 
 
+# A submission during which 2 workers died is given up (KilledWorker); a worker holds only the
+# submissions it is running, so that one that dies takes no innocent queued one's blame.
+SCHEDULER_SETTINGS = {
+    "distributed.scheduler.allowed-failures": 1,
+    "distributed.scheduler.worker-saturation": 1.0,
+}
+
+
 class ClusterError(RuntimeError):
     """The cluster cannot grade this batch (the message says why, in one line)."""
+
+
+class NoWorkers(ClusterError):
+    """The cluster lost every worker mid-batch: what is written stays, the rest is not graded."""
 
 
 # ---- both sides ------------------------------------------------------------------------------
@@ -212,6 +225,14 @@ def probe(version: str, digest: str, require: Sequence[str], hide: Sequence[str]
         return _reply("error", error=clean(repr(exc), 2000))
 
 
+def dask_setup(worker: Any) -> None:
+    """Dask preload of the workers of a ``local`` cluster (started again after a crash too):
+    they share this terminal's process group, and a Ctrl-C is the client's to handle (the
+    first lets the submissions in flight finish), not a reason for the workers to die."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class _Unreadable:
     """A sandbox stand-in for a submission the client could not read: every call fails with
     the reason, as the sandbox itself reports an unreadable file (nothing is run)."""
@@ -349,8 +370,7 @@ class _Client:
         self.local = n is not None
         try:
             if self.local:
-                # A submission during which 2 workers died is given up (KilledWorker).
-                stack.enter_context(dask.config.set({"distributed.scheduler.allowed-failures": 1}))
+                stack.enter_context(dask.config.set(SCHEDULER_SETTINGS))
                 cluster = stack.enter_context(
                     LocalCluster(
                         n_workers=n,
@@ -358,6 +378,7 @@ class _Client:
                         processes=True,
                         dashboard_address=None,
                         silence_logs=logging.CRITICAL,
+                        preload=["autograder.cluster"],  # dask_setup: Ctrl-C is the client's
                     )
                 )
                 target: Any = cluster
@@ -380,14 +401,20 @@ class _Client:
         info = self.client.scheduler_info()["workers"]
         return len(info), sum(int(w.get("nthreads", 1)) for w in info.values())
 
-    def allowed_failures(self) -> int | None:
+    def settings(self) -> dict:
+        """The scheduler's values of SCHEDULER_SETTINGS (empty if it will not say)."""
         try:
-            value = self.client.run_on_scheduler(
-                lambda dask_scheduler: dask_scheduler.allowed_failures
+            values = self.client.run_on_scheduler(
+                lambda dask_scheduler: [
+                    dask_scheduler.allowed_failures,
+                    dask_scheduler.WORKER_SATURATION,
+                ]
             )
         except Exception:
-            return None
-        return value if isinstance(value, int) else None
+            return {}
+        if not isinstance(values, list | tuple) or len(values) != 2:
+            return {}
+        return dict(zip(SCHEDULER_SETTINGS, values, strict=True))
 
 
 def grade_on_cluster(
@@ -435,12 +462,12 @@ def grade_on_cluster(
             if time.monotonic() > deadline or abandon.is_set():
                 raise ClusterError(f"the Dask cluster at {spec} has no workers")
             time.sleep(0.2)
-        if not c.local and c.allowed_failures() not in (None, 1):
-            warn(
-                "the scheduler retries a submission whose worker died "
-                f"{c.allowed_failures()} times (relulab expects "
-                "distributed.scheduler.allowed-failures: 1, see docs/cluster.md)"
-            )
+        for key, value in c.settings().items():
+            if value != SCHEDULER_SETTINGS[key]:
+                warn(
+                    f"the scheduler has {key}: {clean(value, 40)}; relulab expects "
+                    f"{SCHEDULER_SETTINGS[key]} (see docs/cluster.md)"
+                )
         answers = client.run(probe, version, digest, require, hidden, on_error="return")
         kinds: dict[str, list[str]] = {}
         for addr, blob in answers.items():
@@ -506,6 +533,7 @@ def grade_on_cluster(
         queue = deque(todo)
         pending: dict[Any, tuple[Entry, str | None]] = {}
         started, finished, last_info = time.monotonic(), 0, 0.0
+        alone = started  # when the cluster last had a worker
         workers, threads = c.workers()
         try:
             while (queue or pending) and not abandon.is_set():
@@ -513,6 +541,14 @@ def grade_on_cluster(
                 if now - last_info > 1.0:
                     workers, threads = c.workers()
                     last_info = now
+                    alone = now if workers else alone
+                    if now - alone > wait_workers_s:
+                        left = len(queue) + len(pending)
+                        raise NoWorkers(
+                            f"the Dask cluster at {spec} has had no workers for "
+                            f"{wait_workers_s:g} s: {left} submission(s) not graded (the same "
+                            "command grades them once workers are back)"
+                        )
                     if on_status:
                         rate = finished / max(now - started, 1e-9)
                         on_status(f"{workers} worker{'s' if workers != 1 else ''}, {rate:.1f}/s")

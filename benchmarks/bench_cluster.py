@@ -78,9 +78,12 @@ def main() -> None:
         )
         start = times["cluster", 1][0] - times["jobs", 1][0]
         print(f"the cluster's start-up (one notebook, cluster - jobs): {start:+.2f} s")
-        cj, cc = times["jobs", n][1], times["cluster", n][1]
-        if cj is not None and cc is not None:
-            print(f"CPU per notebook added by the cluster: {(cc - cj) / n * 1000:+.1f} ms")
+        cpu = {m: (times[m, n][1], times[m, 1][1]) for m in modes}
+        if all(a is not None and b is not None for a, b in cpu.values()):
+            added = (cpu["cluster"][0] - cpu["cluster"][1]) - (cpu["jobs"][0] - cpu["jobs"][1])
+            print(
+                f"CPU per notebook beyond the first added by the cluster: {added / (n - 1) * 1000:+.1f} ms"
+            )
     print("grades.csv: identical")
 
 

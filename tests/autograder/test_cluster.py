@@ -28,6 +28,7 @@ distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
 
 from autograder.batch import grade_batch  # noqa: E402
+from autograder.cluster import SCHEDULER_SETTINGS  # noqa: E402
 from autograder.course import load_course  # noqa: E402
 from autograder.paths import course_root  # noqa: E402
 
@@ -50,7 +51,7 @@ ATTACKS = [
 @pytest.fixture(scope="module")
 def cluster():
     """Two worker processes of one thread each; a submission during which 2 died is given up."""
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    with dask.config.set(SCHEDULER_SETTINGS):  # as relulab's own local clusters
         with distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,
@@ -295,3 +296,34 @@ def test_without_distributed_cluster_says_how_to_install(tmp_path):
         "pip install 'relulab[cluster]'"
     ]
     assert not list(tmp_path.iterdir())
+
+
+def test_ctrl_c_on_a_local_cluster_finishes_what_is_in_flight(cluster, tmp_path):
+    """A terminal's Ctrl-C reaches the whole process group, the local workers too: they must
+    not die of it (the first Ctrl-C lets the submissions in flight finish)."""
+    address, _client = cluster
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for i in range(5):
+        shutil.copy(SAMPLES / "ada_correct.py", subs / f"ada{i}.py")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "autograder.cli", "grade", str(subs), "-a", "composition"]
+    proc = subprocess.Popen(
+        [*cmd, "--out", str(out), "--cluster", "local:1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal gives a command
+    )
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*/results.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout + stderr
+    done = rows(out)
+    assert 1 <= len(done) < 5 and all(r["score"] == "10" for r in done.values())
+    assert "not graded; run the same command again" in stderr and "Traceback" not in stderr
+    rest = cli(subs, "-a", "composition", "--out", out, "--cluster", address)
+    assert rest.returncode == 0 and rest.stdout.count("(already graded)") == len(done)
+    assert len(rows(out)) == 5 and all(r["score"] == "10" for r in rows(out).values())
