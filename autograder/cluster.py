@@ -370,7 +370,9 @@ class _Client:
         self.local = n is not None
         try:
             if self.local:
-                stack.enter_context(dask.config.set(SCHEDULER_SETTINGS))
+                # (Dask's statistical profiler samples every worker 100 times a second: off.)
+                settings = {**SCHEDULER_SETTINGS, "distributed.worker.profile.enabled": False}
+                stack.enter_context(dask.config.set(settings))
                 cluster = stack.enter_context(
                     LocalCluster(
                         n_workers=n,

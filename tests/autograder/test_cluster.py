@@ -327,3 +327,74 @@ def test_ctrl_c_on_a_local_cluster_finishes_what_is_in_flight(cluster, tmp_path)
     rest = cli(subs, "-a", "composition", "--out", out, "--cluster", address)
     assert rest.returncode == 0 and rest.stdout.count("(already graded)") == len(done)
     assert len(rows(out)) == 5 and all(r["score"] == "10" for r in rows(out).values())
+
+
+def test_the_client_takes_only_a_reply_that_checks_out():
+    """A worker's answer, graded for real here (grade_remote, its sandbox), then altered."""
+    from autograder.cluster import check_reply, code_digest, grade_remote, relulab_version
+    from autograder.grade import grading_fingerprint, seed_for
+    from autograder.plots import draw_failing_plots
+
+    course = load_course()
+    source = (SAMPLES / "ben_partial.py").read_bytes()
+    sha = hashlib.sha256(source).hexdigest()
+    fingerprint = grading_fingerprint(course, "composition")
+    job = {
+        "course": course,
+        "assignment": "composition",
+        "name": "ben",
+        "student": "ben",
+        "seed": None,
+        "student_name": "",
+        "suffix": ".py",
+        "source": source,
+        "problem": None,
+        "sha256": sha,
+        "fingerprint": fingerprint,
+        "version": relulab_version(),
+        "digest": code_digest(),
+        "require": [],
+        "hide": [],
+        "draw_plots": draw_failing_plots,
+    }
+    expect = {
+        "submission": "ben",
+        "assignment": "composition",
+        "seed": seed_for(course, "composition", "ben"),
+        "sha256": sha,
+        "fingerprint": fingerprint,
+        "max_score": 10.0,
+    }
+    blob = grade_remote(job)
+    reply = check_reply(blob, expect)
+    assert reply["kind"] == "graded" and reply["results"]["score"] == 3.0
+    assert "<img" in reply["feedback"]  # a failing question's plot, drawn on the worker
+
+    def altered(change) -> bytes:
+        data = json.loads(blob)
+        change(data)
+        return json.dumps(data).encode()
+
+    meta = lambda d: d["results"]["extra_data"]["relulab"]  # noqa: E731
+    bad = [
+        blob.decode(),  # not bytes
+        b"\x80\x04\x95 a pickle",  # not JSON
+        altered(lambda d: d["results"].update(score=10.5)),
+        altered(lambda d: d["results"].update(score=float("nan"))),
+        altered(lambda d: d["results"].update(score="10")),
+        altered(lambda d: d["results"].update(max_score=20.0)),
+        altered(lambda d: meta(d).update(seed=meta(d)["seed"] + 1)),
+        altered(lambda d: meta(d).update(sha256="0" * 64)),
+        altered(lambda d: meta(d).update(submission="ada_correct")),
+        altered(lambda d: meta(d).update(fingerprint="another")),
+        altered(lambda d: d["results"]["tests"].append({"name": "x", "score": "1"})),
+        altered(lambda d: d.update(feedback=["not", "text"])),
+        altered(lambda d: d.update(results=[1, 2])),
+    ]
+    for reply_blob in bad:
+        with pytest.raises(ValueError):
+            check_reply(reply_blob, expect)
+
+    # The worker itself refuses a client of another relulab, and says why.
+    other = json.loads(grade_remote({**job, "digest": "0123456789abcdef"}))
+    assert other["kind"] == "mismatch" and "grading code 0123456789abcdef" in other["why"]
