@@ -19,6 +19,7 @@ Needs the optional ``distributed`` package (``pip install 'relulab[cluster]'``).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import importlib.metadata
 import json
@@ -475,7 +476,10 @@ def grade_on_cluster(
         for addr, blob in answers.items():
             if type(blob) is not bytes:  # a worker that left meanwhile: its tasks go elsewhere
                 continue
-            reply = check_reply(blob, {})
+            try:
+                reply = check_reply(blob, {})
+            except ValueError as exc:
+                raise ClusterError(f"worker {addr} answered nonsense: {clean(exc, 300)}") from None
             kinds.setdefault(reply["kind"], []).append(addr)
             if reply["kind"] == "mismatch":
                 raise ClusterError(f"{clean(reply['why'], 500)} (worker {addr})")
@@ -564,7 +568,7 @@ def grade_on_cluster(
                     break
                 try:
                     done = wait(list(pending), timeout=0.25, return_when="FIRST_COMPLETED").done
-                except TimeoutError:
+                except (TimeoutError, asyncio.TimeoutError):  # the same from Python 3.11 on
                     continue
                 for fut in done:
                     entry, sha = pending.pop(fut)
@@ -589,7 +593,7 @@ def grade_on_cluster(
                         continue
                     try:
                         reply = check_reply(fut.result(), expect(entry, sha))
-                    except ValueError as exc:
+                    except Exception as exc:  # also what the client refused to deserialize
                         why = f"the worker's reply was refused: {clean(exc, 500)}"
                         on_error(entry, why, why)
                         continue
