@@ -27,12 +27,15 @@ distributed = pytest.importorskip("distributed")
 
 import dask  # noqa: E402
 
+import autograder.cluster  # noqa: E402
 from autograder.batch import grade_batch  # noqa: E402
 from autograder.cluster import SCHEDULER_SETTINGS  # noqa: E402
 from autograder.course import load_course  # noqa: E402
 from autograder.paths import course_root  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
+# In the "sandbox" group (tests/conftest.py): its tests count the sandboxed processes alive,
+# and must not take these workers' for their own survivors.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sandbox")]
 
 SAMPLES = course_root() / "samples" / "composition"
 HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
@@ -136,13 +139,28 @@ def kill_while_running(client, name: str, spare: str = "", timeout: float = 60.0
         for addr, keys in client.processing().items():
             if addr != spare and any(str(k).startswith(prefix) for k in keys):
                 time.sleep(0.5)  # well inside the sandbox by now
-                pid = client.run(os.getpid, workers=[addr], on_error="return").get(addr)
-                if not isinstance(pid, int):  # left meanwhile
+                pids = client.run(worker_pids, workers=[addr], on_error="return").get(addr)
+                if not isinstance(pids, list):  # left meanwhile
                     continue
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pids[0], signal.SIGKILL)
+                # Its orphaned zygotes would finish the submission (within its limits) and
+                # exit; they are killed too, so that no other test meets them.
+                for zygote in pids[1:]:
+                    try:
+                        os.killpg(zygote, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 return addr
         time.sleep(0.05)
     raise AssertionError(f"{name} was never seen running")
+
+
+def worker_pids() -> list[int]:
+    """On a worker: its pid, then its sandbox zygotes' (each leads a process group)."""
+    import autograder.cluster
+
+    box = autograder.cluster._state["sandbox"]
+    return [os.getpid(), *(z.proc.pid for z in (box._all if box else []))]
 
 
 def slow_correct(folder: Path, name: str, seconds: float) -> None:
@@ -398,3 +416,4 @@ def test_the_client_takes_only_a_reply_that_checks_out():
     # The worker itself refuses a client of another relulab, and says why.
     other = json.loads(grade_remote({**job, "digest": "0123456789abcdef"}))
     assert other["kind"] == "mismatch" and "grading code 0123456789abcdef" in other["why"]
+    autograder.cluster._close_sandbox()  # the sandbox grade_remote started in this process
