@@ -380,6 +380,8 @@ class _Client:
                         threads_per_worker=1,
                         processes=True,
                         dashboard_address=None,
+                        # (its HTTP server, for health and metrics: loopback, any free port)
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                         silence_logs=logging.CRITICAL,
                         preload=["autograder.cluster"],  # dask_setup: Ctrl-C is the client's
                     )

@@ -60,6 +60,7 @@ def cluster():
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.CRITICAL,
         ) as lc:
             with distributed.Client(lc) as client:
@@ -245,6 +246,7 @@ def test_a_worker_with_other_grading_code_is_refused(tmp_path):
         processes=False,
         protocol="tcp://",
         dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         silence_logs=logging.CRITICAL,
     ) as lc:
         env = {**os.environ, "PYTHONPATH": str(copy)}
