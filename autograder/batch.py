@@ -150,6 +150,106 @@ def _handle_sigint(handler: Callable) -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGINT, old)
 
 
+def _sigint_handler(
+    stop: threading.Event, abandon: threading.Event, on_interrupt: Callable[[str], None] | None
+) -> Callable:
+    """The first Ctrl-C sets ``stop`` (start no new submission), the second ``abandon``."""
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        if stop.is_set():
+            abandon.set()
+            if on_interrupt:
+                on_interrupt("abandon")
+        else:
+            stop.set()
+            if on_interrupt:
+                on_interrupt("stop")
+
+    return on_sigint
+
+
+def _cluster_batch(
+    spec: str,
+    out_dir: Path,
+    summary: BatchSummary,
+    todo: list[Entry],
+    args: tuple,
+    stop: threading.Event,
+    abandon: threading.Event,
+    on_done: Callable[[str], None] | None,
+    on_status: Callable[[str], None] | None,
+) -> None:
+    """Grade ``todo`` on a Dask cluster; write what comes back as :func:`grade_batch` does."""
+    from autograder.cluster import NoWorkers, grade_on_cluster
+
+    course, assignment, seed, student, fingerprint, hide, draw_plots = args
+    max_score = course.assignment(assignment).max_score
+
+    def done(entry: Entry, data: dict) -> None:
+        summary.rows.append(grades_row(data))
+        summary.graded.append(entry.name)
+        if on_done:
+            on_done(entry.name)
+
+    def on_result(entry: Entry, data: dict, page: str | None) -> None:
+        try:  # feedback.html first: results.json marks the submission done
+            write_atomic(out_dir / entry.name / "feedback.html", page or "")
+            write_atomic(out_dir / entry.name / "results.json", json.dumps(data, indent=1))
+        except Exception as exc:
+            error = f"could not write its reports: {clean(repr(exc))}"
+            return on_error(entry, error, error)
+        done(entry, data)
+
+    def on_error(entry: Entry, short: str, full: str) -> None:
+        who = student or entry.student
+        s = seed_for(course, assignment, who, seed)
+        data = _internal_error_results(
+            entry.name, assignment, clean(who), s, max_score, full, fingerprint
+        )
+        summary.internal_errors.append(f"{entry.name}: {clean(short)}")
+        try:
+            write_atomic(out_dir / entry.name / "results.json", json.dumps(data, indent=1))
+        except Exception as write_exc:  # still a row in grades.csv; the batch goes on
+            summary.internal_errors.append(
+                f"{entry.name}: could not write its results.json: {clean(repr(write_exc))}"
+            )
+        done(entry, data)
+
+    def on_refused(entries: list[Entry], why: str) -> None:
+        local = BatchSummary()
+        _refuse_all(
+            out_dir, local, entries, course, assignment, seed, student, fingerprint, Exception(why)
+        )
+        if local.internal_errors[0] not in summary.internal_errors:
+            summary.internal_errors.append(local.internal_errors[0])
+        for entry, row in zip(entries, local.rows, strict=True):
+            summary.rows.append(row)
+            if on_done:
+                on_done(entry.name)
+
+    try:
+        grade_on_cluster(
+            spec,
+            todo,
+            course=course,
+            assignment=assignment,
+            seed=seed,
+            student=student,
+            fingerprint=fingerprint,
+            hide=hide,
+            draw_plots=draw_plots,
+            stop=stop,
+            abandon=abandon,
+            on_result=on_result,
+            on_error=on_error,
+            on_refused=on_refused,
+            warn=summary.warnings.append,
+            on_status=on_status,
+        )
+    except NoWorkers as exc:  # what was graded is kept; the rest is graded next time
+        summary.internal_errors.append(str(exc))
+
+
 def _finish(out_dir: Path, summary: BatchSummary) -> None:
     """grades.csv for the rows of this batch, then summary.html for everything in out_dir."""
     write_grades(out_dir, summary.rows)
@@ -173,12 +273,16 @@ def grade_batch(
     draw_plots: Callable | None = None,
     roster: dict[str, tuple[str, str]] | None = None,
     on_interrupt: Callable[[str], None] | None = None,
+    cluster: str | None = None,
+    on_status: Callable[[str], None] | None = None,
 ) -> BatchSummary:
     """Grade every submission under ``paths`` into ``out_dir``; never stops for one submission.
 
     A submission whose results.json in ``out_dir`` comes from grading the same file (SHA-256)
     with the same setup is skipped unless ``force``. ``student`` (one id for the seed) is only
-    allowed with a single submission: raises ValueError otherwise.
+    allowed with a single submission: raises ValueError otherwise. ``cluster`` (a Dask
+    scheduler address or local[:N]) grades on Dask workers instead of ``jobs`` local ones (see
+    autograder.cluster; ClusterError when it cannot); ``on_status`` hears how it goes.
     """
     summary = BatchSummary()
     entries, summary.warnings = find_entries(paths, roster)
@@ -222,6 +326,21 @@ def grade_batch(
     hide = [*source_roots(), out_dir.resolve(), *roots, *{e.path.resolve().parent for e in todo}]
     stop = threading.Event()  # the first Ctrl-C: start no new submission
     abandon = threading.Event()  # the second: keep nothing from the submissions in flight
+    if cluster is not None:
+        args = (course, assignment, seed, student, fingerprint, hide, draw_plots)
+        restore = _handle_sigint(_sigint_handler(stop, abandon, on_interrupt))
+        try:
+            _cluster_batch(cluster, out_dir, summary, todo, args, stop, abandon, on_done, on_status)
+        except BaseException:
+            abandon.set()
+            raise
+        finally:
+            summary.interrupted = stop.is_set()
+            try:
+                _finish(out_dir, summary)
+            finally:
+                restore()
+        return summary
     closing = ExitStack()  # closes the sandbox (which may be any context manager in tests)
     try:
         sandbox = closing.enter_context(
@@ -281,17 +400,7 @@ def grade_batch(
                     )
             return data
 
-    def on_sigint(_signum: int, _frame: object) -> None:
-        if stop.is_set():
-            abandon.set()
-            if on_interrupt:
-                on_interrupt("abandon")
-        else:
-            stop.set()
-            if on_interrupt:
-                on_interrupt("stop")
-
-    restore = _handle_sigint(on_sigint)
+    restore = _handle_sigint(_sigint_handler(stop, abandon, on_interrupt))
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
         futures = {pool.submit(one, e): e for e in todo}

@@ -34,21 +34,26 @@ def _run_batch(
     force: bool,
     student: str | None,
     roster: dict | None = None,
+    cluster: str | None = None,
 ) -> int:
     from rich.console import Console
+
+    from autograder.cluster import ClusterError
 
     console = Console(stderr=True)
     try:
         return _batch_and_report(
-            console, course, files, assignment, out, jobs, seed, force, student, roster
+            console, course, files, assignment, out, jobs, seed, force, student, roster, cluster
         )
+    except ClusterError as exc:
+        raise click.ClickException(clean(str(exc), 2000)) from None
     except KeyboardInterrupt:  # a Ctrl-C outside the batch's own handling (before or after it)
         console.print("[yellow]interrupted[/]; run the same command again to go on")
         return 130
 
 
 def _batch_and_report(
-    console, course, files, assignment, out, jobs, seed, force, student, roster
+    console, course, files, assignment, out, jobs, seed, force, student, roster, cluster=None
 ) -> int:
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -63,11 +68,12 @@ def _batch_and_report(
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        *([TextColumn("{task.fields[status]}")] if cluster else []),
         console=console,
         disable=total <= 1,
         transient=False,
     ) as progress:
-        task = progress.add_task("grade", total=total)
+        task = progress.add_task("grade", total=total, status="starting the cluster")
         summary = grade_batch(
             files,
             course,
@@ -80,6 +86,8 @@ def _batch_and_report(
             on_done=lambda _stem: progress.advance(task),
             draw_plots=draw_failing_plots,
             roster=roster,
+            cluster=cluster,
+            on_status=lambda text: progress.update(task, status=text),
             on_interrupt=lambda kind: console.print(
                 "[yellow]interrupted:[/] "
                 + (
@@ -128,6 +136,22 @@ def _installed(path: Path) -> bool:
     return any(resolved.is_relative_to(Path(r).resolve()) for r in roots if r) or any(
         part in ("site-packages", "dist-packages") for part in resolved.parts
     )
+
+
+def _check_cluster(cluster: str, jobs: int) -> None:
+    """Refuse, before any grading, a --cluster that cannot work (also: distributed missing)."""
+    from autograder.cluster import ClusterError, parse_cluster, require_distributed
+
+    if jobs != 1:
+        raise click.UsageError("--jobs is for grading here; with --cluster, use local:N instead")
+    try:
+        parse_cluster(cluster)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--cluster") from None
+    try:
+        require_distributed()
+    except ClusterError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _check_out(out: Path) -> None:
@@ -208,6 +232,13 @@ def main() -> None:
     help="Refuse to grade unless the sandbox gives this layer (repeatable; adds to course.yml's "
     "sandbox.require). 'allow-list' is pivot_root or landlock.",
 )
+@click.option(
+    "--cluster",
+    default=None,
+    metavar="ADDRESS|local[:N]",
+    help="Grade on a Dask cluster: a scheduler address (tcp://host:8786), or local[:N] for N "
+    "worker processes here. Needs relulab[cluster]; see docs/cluster.md.",
+)
 def grade(
     submissions: tuple[Path, ...],
     assignment: str,
@@ -220,6 +251,7 @@ def grade(
     roster_path: Path | None,
     force_assignment: bool,
     require: tuple[str, ...],
+    cluster: str | None,
 ) -> None:
     """Grade .py / .ipynb submissions (or folders of them) on hidden per-student instances.
 
@@ -259,6 +291,8 @@ def grade(
             "\n".join(wrong) + "\n(grade them with their own --assignment, or pass "
             "--force-assignment to grade them as this one)"
         )
+    if cluster is not None:
+        _check_cluster(cluster, jobs)
     _check_out(out)
     if student_id is not None:
         if len(found) > 1:
@@ -267,7 +301,7 @@ def grade(
                 "found; grade them without it (each file stem is its student id) or one at a time"
             )
     status = _run_batch(
-        course, list(submissions), assignment, out, jobs, seed, force, student_id, roster
+        course, list(submissions), assignment, out, jobs, seed, force, student_id, roster, cluster
     )
     # Everything is written: a Ctrl-C arriving while Python shuts down cannot change it, and
     # must not turn the status (130 after an interrupt) into a death by signal.
