@@ -154,16 +154,23 @@ def main() -> None:
     parser.add_argument("--notebooks", action="store_true", help="grade notebooks, not .py files")
     parser.add_argument("--nbgrader", action="store_true", help="also nbgrader autograde")
     parser.add_argument("--folders", action="store_true", help="also one folder per student")
+    parser.add_argument(
+        "--submission", type=Path, help="grade copies of this file (to compare two versions)"
+    )
     args = parser.parse_args()
     if args.nbgrader and not args.notebooks:
         parser.error("--nbgrader grades notebooks: add --notebooks")
     grade = [sys.executable, "-m", "autograder.cli", "grade", "--assignment", "composition"]
-    kind = "notebook" if args.notebooks else ".py file"
+    notebooks = args.notebooks or (args.submission and args.submission.suffix == ".ipynb")
+    kind = "notebook" if notebooks else ".py file"
     with tempfile.TemporaryDirectory() as tmp:
         subs = Path(tmp) / "subs"
         subs.mkdir()
-        data = notebook_submission() if args.notebooks else SAMPLE.read_bytes()
-        suffix = ".ipynb" if args.notebooks else ".py"
+        if args.submission:
+            data, suffix = args.submission.read_bytes(), args.submission.suffix
+        else:
+            data = notebook_submission() if args.notebooks else SAMPLE.read_bytes()
+            suffix = ".ipynb" if args.notebooks else ".py"
         for i in range(args.n):
             (subs / f"student{i:03d}{suffix}").write_bytes(data)
         first = subs / f"student000{suffix}"
