@@ -254,9 +254,9 @@ def train_relu_classifier(X, y, width=8, steps=400, lr=0.5, seed=0):
     W1, b1 = gen.normal(size=(width, 2)), 0.1 * gen.normal(size=width)
     w2, b2 = gen.normal(size=width) / np.sqrt(width), 0.0
     losses = []
-    for _ in range(steps):
+    for _round in range(steps):
         z = X @ W1.T + b1
-        h = np.maximum(z, 0.0)
+        h = np.maximum(0.0, z)
         score = h @ w2 + b2
         losses.append(float(np.mean(np.logaddexp(0.0, score) - y * score)))
         g = (np.exp(-np.logaddexp(0.0, -score)) - y) / len(y)  # d loss / d score

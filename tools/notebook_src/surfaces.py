@@ -305,16 +305,16 @@ check("count_regions_grid", _check_count_regions_grid)
 # %% role=given
 def _cut(verts, s, keep_positive):
     """The part of a convex polygon where s >= 0 (or s <= 0); s: exact values at the vertices."""
-    out = []
+    kept = []
     for i in range(len(verts)):
         j = (i + 1) % len(verts)
         if (s[i] >= 0) if keep_positive else (s[i] <= 0):
-            out.append(verts[i])
+            kept.append(verts[i])
         if s[i] * s[j] < 0:
             t = s[i] / (s[i] - s[j])
-            (xi, yi), (xj, yj) = verts[i], verts[j]
-            out.append((xi + t * (xj - xi), yi + t * (yj - yi)))
-    return out
+            (ax, ay), (bx, by) = verts[i], verts[j]
+            kept.append((ax + t * (bx - ax), ay + t * (by - ay)))
+    return kept
 
 
 def region_polygons(layers, box):
