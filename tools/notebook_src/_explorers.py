@@ -97,7 +97,10 @@ def shallow_explorer(shallow_net, kink_locations, count_linear_regions, theta, p
         marks.set_gid("kinks")
         ax.axhline(0, color="grey", lw=0.5)
         ax.set(xlim=(lo, hi), xlabel="x", ylabel="y")
-        ax.set_title(f"{regions} linear regions on [{lo:g}, {hi:g}] (at most D + 1 = {len(phi)})")
+        plural = "s" if regions != 1 else ""
+        ax.set_title(
+            f"{regions} linear region{plural} on [{lo:g}, {hi:g}] (at most D + 1 = {len(phi)})"
+        )
         ax.legend(loc="best", fontsize=8)
         return _finish(fig)
 
@@ -189,7 +192,10 @@ def composition_explorer(shallow_net, compose, theta1, phi1, theta2, phi2, lo=-1
             ylim=(y_lo, y_hi),
         )
         axes[1].set(title="network 2, by piece", xlabel="y", ylabel="y'", xlim=(y_lo, y_hi))
-        axes[2].set(title=f"composition: {len(bands)} linear regions", xlabel="x", ylabel="y'")
+        plural = "s" if len(bands) != 1 else ""
+        axes[2].set(
+            title=f"composition: {len(bands)} linear region{plural}", xlabel="x", ylabel="y'"
+        )
         return _finish(fig)
 
     return Explorer(update, sliders, lambda **values: frame(values))
