@@ -219,8 +219,8 @@ with when_ready():
 # 1. At the start every piece of network 2 appears three times: why three?
 # 2. Scale network 1's output down to 0.3. Which pieces of network 2 does it still reach, and how
 #    many regions does the composition have?
-# 3. Shift network 1's output up with $\phi_0$ until it never reaches network 2's last kink. What
-#    happens to the count?
+# 3. Shift network 1's output down with $\phi_0$ until it no longer reaches network 2's last kink
+#    (at $y = 0.4$). What happens to the count? And once it stays below every kink of network 2?
 # 4. Move a kink of network 2 outside network 1's range of outputs. Does the composition notice?
 
 # %% role=given

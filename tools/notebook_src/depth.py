@@ -265,7 +265,8 @@ with when_ready():
 # **Predict first, then move the slider to check.**
 #
 # 1. For $L = 3$: how many pieces does $f_2$ have, and how many will $f_3$ have?
-# 2. Which parts of $f_{L-1}$ move as $t$ goes from 0 to 1, and which stay where they are?
+# 2. As $t$ goes from 0 to 1, what happens to the parts of $f_{L-1}$ below zero (shaded on the
+#    left), and to the parts above zero?
 # 3. Where do the new corners of $f_L$ appear: at the corners of $f_{L-1}$, at its zeros, or both?
 # 4. Already at $t = 0.05$ the curve has as many pieces as $f_L$. Why?
 
