@@ -7,7 +7,11 @@
 #
 # where `x` is `(N, n_in)` (one example per row), `w` is `(n_in, n_hidden)`, `v` is
 # `(n_hidden, n_out)`, and the activation $f$ acts on every entry. Without $f$ the model would be
-# linear, $y = x(wv)$; with it the hidden layer computes features that the last layer combines.
+# linear: $y = hv = (xw)v = x(wv)$, a single matrix $wv$ of shape `(n_in, n_out)`. The notes say
+# this holds because matrix multiplication is commutative, but it is not: $wv$ and $vw$ differ in
+# general, and here $vw$ does not even exist unless `n_out` equals `n_in`. What lets us move the
+# brackets is *associativity*, $(xw)v = x(wv)$, true for any matrices whose shapes fit together.
+# With $f$ the hidden layer computes features that the last layer combines.
 #
 # To train it we need the derivative of a loss $L$ with respect to every weight. The last layer
 # is like linear regression: $\partial L/\partial v = h^T\,\partial L/\partial y$. To reach $w$
@@ -24,6 +28,22 @@
 # then run its check cell (`pass`, `FAIL - <reason>` or `not implemented yet`). The checks test
 # properties only (for gradients: agreement with small finite differences of the loss); the
 # grader uses other, hidden inputs. NumPy only.
+
+# %% [markdown]
+# **Notation in this notebook.** Examples are rows: `x` has shape `(N, n_in)`, `w` shape
+# `(n_in, n_hidden)` and `v` shape `(n_hidden, n_out)`, with **no biases** (a constant input
+# column gives them); `z = x @ w` and `y = h @ v`.
+#
+# The same networks appear in other notebooks in other forms:
+#
+# - shallow and composition: `theta` rows are $[\theta_{d0}, \theta_{d1}]$ = [bias, slope],
+#   `phi` $= [\phi_0, \phi_1, \dots]$ with the bias first;
+# - composition: `psi` of shape `(D2, D1 + 1)` keeps the biases $\psi_{i0}$ in column 0;
+# - depth and surfaces: a list of layers `(W, b)`, `W` of shape `(d_out, d_in)`, applied to a
+#   batch of rows as `x @ W.T + b`;
+#
+# The seventh assignment, `capacity`, converts between these forms (`shallow_to_layers`,
+# `composition_to_layers`, `layers_to_xw`).
 
 # %% role=given
 from _helpers import check, expect, expect_close, np, plt, when_ready  # noqa: F401
@@ -342,3 +362,37 @@ with when_ready():
     axes[1].legend()
     plt.tight_layout()
     plt.show()
+
+
+# %% [markdown]
+# ## An explorer: step through the training run
+#
+# The same run, one step at a time. The explorer below (its code is in the next cell, the same in
+# every notebook) starts from `train`'s initial weights and takes gradient steps with your
+# `forward`, `mse` and `backward`; the slider is the number of steps taken so far.
+#
+# **Predict first, then move the slider to check.**
+#
+# 1. At step 0 the network is random. Roughly what does its output look like, and where are its
+#    kinks?
+# 2. Do the kinks stay where they started or move while it learns? Which ones move most?
+# 3. Which part of $\sin$ is fitted first: its overall slope, or its bends near $\pm\pi/2$?
+# 4. On the log scale the loss falls quickly and then slowly. When do you expect it to flatten?
+
+# %% role=given
+from _explorers import backprop_explorer  # noqa: E402
+
+# %% role=plot
+with when_ready():
+    x_step = np.linspace(-3.0, 3.0, 80)
+    backprop_explorer(
+        forward,
+        mse,
+        backward,
+        np.column_stack([x_step, np.ones_like(x_step)]),
+        np.sin(x_step)[:, None],
+        n_hidden=24,
+        lr=0.05,
+        steps=3000,
+        seed=0,
+    )

@@ -30,6 +30,22 @@
 # then run the check cell below it (`pass`, `FAIL - <reason>` or `not implemented yet`). The
 # checks test properties only; the grader uses other, hidden inputs. NumPy only.
 
+# %% [markdown]
+# **Notation in this notebook.** `theta1`, `theta2` and `theta` have rows [bias, slope] as in
+# shallow; `phi1`, `phi2` and `phi` have the bias first; `psi` of shape `(D2, D1 + 1)` keeps
+# the second layer's biases $\psi_{i0}$ in column 0 and the weights $\psi_{ij}$ in columns
+# $j \ge 1$. Inputs `x` have shape `(N,)`.
+#
+# The same networks appear in other notebooks in other forms:
+#
+# - depth and surfaces: a list of layers `(W, b)`, `W` of shape `(d_out, d_in)`, applied to a
+#   batch of rows as `x @ W.T + b`;
+# - backprop: `w` of shape `(n_in, n_hidden)` and `v` of shape `(n_hidden, n_out)`, no biases,
+#   applied as `x @ w` (a bias is a constant input column).
+#
+# The seventh assignment, `capacity`, converts between these forms (`shallow_to_layers`,
+# `composition_to_layers`, `layers_to_xw`).
+
 # %% role=given
 from _helpers import check, expect, expect_close, np, plt, when_ready  # noqa: F401
 
@@ -225,6 +241,31 @@ with when_ready():
         ax.set_xlim(-1.0, 1.0)
     plt.tight_layout()
     plt.show()
+
+# %% [markdown]
+# ## An explorer: which piece of network 2 does each region reuse?
+#
+# The explorer below (its code is in the next cell, the same in every notebook) draws the same
+# two networks with your `shallow_net` and `compose`. Each linear region of the composition is
+# coloured by the piece of network 2 it passes through: piece $j$ lies between network 2's $j$-th
+# and $(j+1)$-th kink. Sliders shift network 1's output ($\phi_0$), scale it ($\phi_1, \phi_2,
+# \phi_3$ times a factor) and move network 2's offsets $\theta'_{i0}$ (and so its kinks).
+#
+# **Predict first, then move the slider to check.**
+#
+# 1. At the start every piece of network 2 appears three times: why three?
+# 2. Scale network 1's output down to 0.3. Which pieces of network 2 does it still reach, and how
+#    many regions does the composition have?
+# 3. Shift network 1's output down with $\phi_0$ until it no longer reaches network 2's last kink
+#    (at $y = 0.4$). What happens to the count? And once it stays below every kink of network 2?
+# 4. Move a kink of network 2 outside network 1's range of outputs. Does the composition notice?
+
+# %% role=given
+from _explorers import composition_explorer  # noqa: E402
+
+# %% role=plot
+with when_ready():
+    composition_explorer(shallow_net, compose, theta_a, phi_a, theta_b, phi_b)
 
 # %% [markdown]
 # ## 3. The same function as a network with two hidden layers

@@ -23,6 +23,22 @@
 # then run its check cell (`pass`, `FAIL - <reason>` or `not implemented yet`). The checks test
 # properties only; the grader uses other, hidden inputs. NumPy only.
 
+# %% [markdown]
+# **Notation in this notebook.** A network is a list of layers `(W, b)`, `W` of shape
+# `(d_out, d_in)` and `b` of shape `(d_out,)`; a batch `x` of shape `(N, d_in)` (one input per
+# row) goes through a layer as `x @ W.T + b`.
+#
+# The same networks appear in other notebooks in other forms:
+#
+# - shallow and composition: `theta` rows are $[\theta_{d0}, \theta_{d1}]$ = [bias, slope],
+#   `phi` $= [\phi_0, \phi_1, \dots]$ with the bias first;
+# - composition: `psi` of shape `(D2, D1 + 1)` keeps the biases $\psi_{i0}$ in column 0;
+# - backprop: `w` of shape `(n_in, n_hidden)` and `v` of shape `(n_hidden, n_out)`, no biases,
+#   applied as `x @ w` (a bias is a constant input column).
+#
+# The seventh assignment, `capacity`, converts between these forms (`shallow_to_layers`,
+# `composition_to_layers`, `layers_to_xw`).
+
 # %% role=given
 from _helpers import check, expect, expect_close, np, plt, when_ready  # noqa: F401
 
@@ -237,6 +253,29 @@ with when_ready():
         ax.set_xlabel("x")
     plt.tight_layout()
     plt.show()
+
+# %% [markdown]
+# ## An explorer: one more fold
+#
+# Below (the explorers' code is in the next cell, the same in every notebook), the slider $L$
+# picks a depth and the slider $t$ folds $f_{L-1}$ into $f_L = 2|f_{L-1}| - 2$: the right panel
+# draws $(1 - t) f_{L-1} + t f_L$, one line per linear piece. The curves come from your `mlp` and
+# `sawtooth_layers`, the piece counts from your `count_linear_pieces`.
+#
+# **Predict first, then move the slider to check.**
+#
+# 1. For $L = 3$: how many pieces does $f_2$ have, and how many will $f_3$ have?
+# 2. As $t$ goes from 0 to 1, what happens to the parts of $f_{L-1}$ below zero (shaded on the
+#    left), and to the parts above zero?
+# 3. Where do the new corners of $f_L$ appear: at the corners of $f_{L-1}$, at its zeros, or both?
+# 4. Already at $t = 0.05$ the curve has as many pieces as $f_L$. Why?
+
+# %% role=given
+from _explorers import depth_explorer  # noqa: E402
+
+# %% role=plot
+with when_ready():
+    depth_explorer(mlp, sawtooth_layers, count_linear_pieces)
 
 # %% [markdown]
 # Width against depth, for the same number of hidden units, measured on random networks

@@ -21,6 +21,24 @@
 # then run its check cell (`pass`, `FAIL - <reason>` or `not implemented yet`). The checks test
 # properties only; the grader uses other, hidden inputs. NumPy only.
 
+# %% [markdown]
+# **Notation in this notebook.** Examples are the rows of `X` (shape `(N, d)`); the
+# classifier's weights `w` have shape `(d,)` and its bias `b` is a number, so the scores are
+# `X @ w + b`.
+#
+# The networks of the other notebooks come in these forms:
+#
+# - shallow and composition: `theta` rows are $[\theta_{d0}, \theta_{d1}]$ = [bias, slope],
+#   `phi` $= [\phi_0, \phi_1, \dots]$ with the bias first;
+# - composition: `psi` of shape `(D2, D1 + 1)` keeps the biases $\psi_{i0}$ in column 0;
+# - depth and surfaces: a list of layers `(W, b)`, `W` of shape `(d_out, d_in)`, applied to a
+#   batch of rows as `x @ W.T + b`;
+# - backprop: `w` of shape `(n_in, n_hidden)` and `v` of shape `(n_hidden, n_out)`, no biases,
+#   applied as `x @ w` (a bias is a constant input column).
+#
+# The seventh assignment, `capacity`, converts between these forms (`shallow_to_layers`,
+# `composition_to_layers`, `layers_to_xw`).
+
 # %% role=given
 from _helpers import check, expect, expect_close, np, plt, when_ready  # noqa: F401
 
@@ -232,6 +250,30 @@ with when_ready():
         ax.set_aspect("equal")
     plt.tight_layout()
     plt.show()
+
+# %% [markdown]
+# ## An explorer: draw the boundary yourself
+#
+# Choose the weights by hand. The explorer below (its code is in the next cell, the same in every
+# notebook) lifts the rings with your `add_radius_feature`, classifies with your `predict` and
+# draws the boundary $w_1 x_1 + w_2 x_2 + w_3 (x_1^2 + x_2^2) + b = 0$ and the accuracy. It starts
+# at $w = (0, 0, -1)$, $b = 1$: class 1 inside the circle $x_1^2 + x_2^2 = 1$.
+#
+# **Predict first, then move the slider to check.**
+#
+# 1. The rings have radii about 1 and 3. Which values of $b$ (with $w = (0, 0, -1)$) separate
+#    them perfectly?
+# 2. Move $w_1$ away from 0. Does the circle grow, shrink or move, and in which direction?
+# 3. Set $w_3 = 0$. What shape is the boundary now, and what is the best accuracy you can reach?
+# 4. Flip the signs of all four sliders. What happens to the boundary, and to the accuracy?
+
+# %% role=given
+from _explorers import features_explorer  # noqa: E402
+
+# %% role=plot
+with when_ready():
+    features_explorer(add_radius_feature, predict, X_rings, y_rings)
+
 
 # %% [markdown]
 # ## 5. A network finds the feature itself

@@ -22,6 +22,22 @@
 # `not implemented yet`; it tests properties of your function and never shows an answer. The
 # grader later runs your functions on other, hidden inputs. Use NumPy only.
 
+# %% [markdown]
+# **Notation in this notebook.** `theta` has shape `(D, 2)`, row $d$ =
+# $[\theta_{d0}, \theta_{d1}]$ = [bias, slope]; `phi` has shape `(D + 1,)` with the output bias
+# $\phi_0$ first. Inputs `x` are a flat array of shape `(N,)`.
+#
+# The same networks appear in other notebooks in other forms:
+#
+# - composition: `psi` of shape `(D2, D1 + 1)` keeps the biases $\psi_{i0}$ in column 0;
+# - depth and surfaces: a list of layers `(W, b)`, `W` of shape `(d_out, d_in)`, applied to a
+#   batch of rows as `x @ W.T + b`;
+# - backprop: `w` of shape `(n_in, n_hidden)` and `v` of shape `(n_hidden, n_out)`, no biases,
+#   applied as `x @ w` (a bias is a constant input column).
+#
+# The seventh assignment, `capacity`, converts between these forms (`shallow_to_layers`,
+# `composition_to_layers`, `layers_to_xw`).
+
 # %% role=given
 from _helpers import check, expect, expect_close, np, plt, when_ready  # noqa: F401
 
@@ -280,6 +296,34 @@ with when_ready():
     plt.ylabel("linear regions")
     plt.legend()
     plt.show()
+
+# %% [markdown]
+# ## An explorer: move the kinks yourself
+#
+# The cell below the next one shows the three-unit network from above with a slider for every
+# $\theta_{d0}$, $\theta_{d1}$ and $\phi_d$. It draws with your `shallow_net`, marks the kinks your
+# `kink_locations` finds and counts regions with your `count_linear_regions` (the next cell holds
+# the explorers' code, the same in every notebook; you need not read it). The figure is redrawn
+# when you release a slider.
+#
+# **Predict first, then move the slider to check.** Write your answers down before you touch it.
+#
+# 1. Unit 1 has $\theta_{11} = -1$, so its kink is at $x = \theta_{10}$. Raise $\theta_{10}$ from
+#    0.3 to 0.8: where does the kink go, and does unit 1 switch on to the left or to the right of it?
+# 2. Drag $\theta_{31}$ (unit 3's slope) towards 0. Where does its kink go, and how many regions are
+#    left on $[0, 2]$?
+# 3. Set $\phi_2 = 0$. How many regions now, and why does the kink of unit 2 no longer count?
+# 4. Can you place two kinks at the same $x$ so that the count drops by one? What must hold for
+#    the two bends to cancel instead?
+
+# %% role=given
+from _explorers import shallow_explorer  # noqa: E402
+
+# %% role=plot
+with when_ready():
+    shallow_explorer(
+        shallow_net, kink_locations, count_linear_regions, theta_demo, phi_demo, 0.0, 2.0
+    )
 
 # %% [markdown]
 # ## 5. Building a network by hand
