@@ -23,6 +23,7 @@ The output is deterministic: cell ids are "<assignment>-<index>", no outputs, fi
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import sys
 from pathlib import Path
@@ -35,7 +36,55 @@ SRC = ROOT / "tools" / "notebook_src"
 ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces", "capacity")
 
 _HEADER = re.compile(r"^# %%(.*)$")
-_INCLUDE = re.compile(r"^from (_\w+) import .*$")
+_INCLUDE = re.compile(r"^from (_\w+) import ([\w, ]+?)(?:\s*#.*)?$")
+
+
+def _included(module: str, names: str) -> list[str]:
+    """The lines of tools/notebook_src/<module>.py a cell importing ``names`` from it needs: its
+    docstring, imports and other top-level statements, and the functions and classes those
+    names use, directly or through each other (in file order). A notebook carries only what it
+    runs: the explorer of another assignment may use what this one asks students to write."""
+    text = (SRC / f"{module}.py").read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    lines = text.splitlines()
+    defs = {
+        node.name: node for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)
+    }
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in defs and not _binds(tree, n)]
+    if unknown:
+        raise ValueError(f"{module}.py defines no {', '.join(unknown)}")
+    needed: set[str] = set()
+    todo = [n for n in wanted if n in defs]
+    for node in tree.body:  # what the top-level statements use is always kept
+        if not isinstance(node, ast.FunctionDef | ast.ClassDef):
+            todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in defs]
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        todo += [n.id for n in ast.walk(defs[name]) if isinstance(n, ast.Name) and n.id in defs]
+    out: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name not in needed:
+            continue
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        if out:
+            out += ["", ""] if isinstance(node, ast.FunctionDef | ast.ClassDef) else [""]
+        out += lines[start - 1 : node.end_lineno]
+    return out
+
+
+def _binds(tree: ast.Module, name: str) -> bool:
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return True
+        elif isinstance(node, ast.Assign):
+            if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                return True
+    return False
 
 
 def _trim(lines: list[str]) -> list[str]:
@@ -88,8 +137,7 @@ def parse_source(path: Path) -> list[NotebookNode]:
             return
         include = _INCLUDE.match(lines[0]) if lines else None
         if include:
-            shared = (SRC / f"{include.group(1)}.py").read_text(encoding="utf-8").splitlines()
-            lines = _trim(shared) + lines[1:]
+            lines = _included(include.group(1), include.group(2)) + lines[1:]
         cell = nbformat.v4.new_code_cell("\n".join(lines))
         cell.metadata = _code_metadata(header, where)
         cells.append(cell)

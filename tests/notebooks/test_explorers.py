@@ -312,7 +312,7 @@ def test_backprop_step_slider_shows_the_training_run_of_train():
         E.backprop_explorer,
         ref_backprop.forward,
         ref_backprop.mse,
-        ref_backprop.backward,
+        ref_backprop.train,
         x,
         t,
         n_hidden=6,
@@ -436,7 +436,7 @@ def test_under_the_graders_stand_ins_explorers_check_the_functions_but_draw_noth
                 (
                     ref_backprop.forward,
                     ref_backprop.mse,
-                    ref_backprop.backward,
+                    ref_backprop.train,
                     *backprop_problem(),
                     4,
                     0.1,
@@ -480,7 +480,10 @@ def test_each_notebook_asks_to_predict_then_runs_its_explorer_in_a_plot_cell(ass
     assert cells[at][1]["relulab"]["role"] == "plot"
     assert cells[at][2].startswith("with when_ready():")
     assert cells[at - 1][1]["relulab"]["role"] == "given"
-    assert SOURCE.read_text(encoding="utf-8").strip().splitlines()[-1] in cells[at - 1][2]
+    given = cells[at - 1][2]
+    assert f"def {assignment}_explorer(" in given and "class Explorer" in given
+    others = [name for name in EXPLORED if name != assignment]
+    assert not [name for name in others if f"def {name}_explorer(" in given]  # only its own
     assert cells[at - 2][0] == "markdown" and "**Predict first" in cells[at - 2][2]
     notation = [text for kind, _, text in cells[:3] if kind == "markdown" and "Notation" in text]
     assert notation and "`capacity`" in notation[0]

@@ -1,4 +1,4 @@
-"""Interactive explorers: sliders that redraw a figure. Shared by the notebooks; you need not read it.
+"""Interactive explorers: sliders that redraw a figure. You need not read this code.
 
 Every explorer is called with your own functions. It checks them once on its starting values
 (so it is skipped, like a plot, while one of them is unwritten), then shows one slider per
@@ -9,7 +9,7 @@ static figure at the starting values instead.
 import matplotlib.pyplot as plt
 import numpy as np
 
-try:  # ipywidgets is installed with relulab; without it every explorer draws a static figure
+try:  # ipywidgets comes with the course's requirements; without it: one static figure each
     import ipywidgets as widgets
     from IPython.display import display
 except ImportError:
@@ -56,9 +56,11 @@ def _finish(fig):
 
 
 def _kinks_of(theta):
-    """Sorted kinks -theta_d0 / theta_d1 of the units with theta_d1 != 0. theta: (D, 2)."""
-    moving = theta[:, 1] != 0.0
-    return np.sort(-theta[moving, 0] / theta[moving, 1])
+    """Sorted kinks of the units with a slope (where theta_d0 + theta_d1 x = 0). theta: (D, 2)."""
+    bias, slope = theta[:, 0], theta[:, 1]
+    with np.errstate(all="ignore"):
+        zeros = -bias / slope
+    return np.sort(zeros[slope != 0.0])
 
 
 def shallow_explorer(shallow_net, kink_locations, count_linear_regions, theta, phi, lo, hi):
@@ -289,32 +291,25 @@ def features_explorer(add_radius_feature, predict, X, y, extent=4.0):
     return Explorer(update, sliders, lambda **values: frame(values))
 
 
-def backprop_explorer(forward, mse, backward, x, t, n_hidden, lr, steps, seed, every=10):
-    """Step through a training run of the ReLU network made of forward, mse and backward: the
-    slider is the number of gradient steps taken (computed as needed, then kept). Weights start
-    as train's do. Draws the loss so far and the fit with the hidden units' kinks. x: (N, 2) with
+def backprop_explorer(forward, mse, train, x, t, n_hidden, lr, steps, seed, every=10):
+    """Step through a training run of your train: the slider is the number of gradient steps k,
+    and each frame is train(x, t, n_hidden, lr, k, seed), so its losses and weights are those of
+    your run. Draws the loss so far and the fit with the hidden units' kinks. x: (N, 2) with
     columns [input, 1]; t: (N, 1)."""
-    x, t = np.asarray(x, dtype=float), np.asarray(t, dtype=float)
-    rng = np.random.default_rng(seed)
-    w = rng.normal(0.0, 1.0 / np.sqrt(x.shape[1]), (x.shape[1], n_hidden))
-    v = rng.normal(0.0, 1.0 / np.sqrt(n_hidden), (n_hidden, t.shape[1]))
-    weights, losses = [(w, v)], []  # weights[k]: after k steps; losses[k]: loss at weights[k]
+    x, t = np.asarray(x, float), np.asarray(t, float)
+    runs = {}  # k -> (w, v, losses of the k steps + the loss after them)
     sliders = {"step": ("steps", 0, steps, every, 0)}
 
     def run_to(k):
-        while len(losses) <= k:
-            w, v = weights[len(losses)]
-            z, h, out = forward(x, w, v, "relu")
-            loss, dL_dy = mse(out, t)
-            losses.append(float(loss))
-            if len(weights) < steps + 1:
-                dL_dw, dL_dv = backward(x, w, v, z, h, dL_dy, "relu")
-                weights.append((w - lr * np.asarray(dL_dw), v - lr * np.asarray(dL_dv)))
-        return weights[k]
+        if k not in runs:
+            w, v, before = train(x, t, n_hidden, lr, k, seed)
+            after = mse(forward(x, w, v, "relu")[2], t)[0]
+            runs[k] = (np.asarray(w), np.asarray(v), [*map(float, before), float(after)])
+        return runs[k]
 
     def update(**values):
         k = int(values["step"])
-        w, v = run_to(k)
+        w, v, losses = run_to(k)
         fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
         axes[0].semilogy(range(k + 1), losses[: k + 1], "C0")
         axes[0].semilogy([k], [losses[k]], "C3o")
@@ -322,7 +317,7 @@ def backprop_explorer(forward, mse, backward, x, t, n_hidden, lr, steps, seed, e
         axes[0].set_title(f"after {k} steps: loss {losses[k]:.4g}")
         axes[1].plot(x[:, 0], t[:, 0], color="grey", lw=3, alpha=0.5, label="target")
         axes[1].plot(x[:, 0], forward(x, w, v, "relu")[2][:, 0], "C3", label="network")
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):
             kinks = -w[1] / w[0]
         kinks = kinks[(kinks >= x[:, 0].min()) & (kinks <= x[:, 0].max())]
         axes[1].plot(kinks, np.zeros_like(kinks), "k|", ms=12, label="kinks", gid="kinks")
@@ -330,4 +325,4 @@ def backprop_explorer(forward, mse, backward, x, t, n_hidden, lr, steps, seed, e
         axes[1].legend(loc="best", fontsize=8)
         return _finish(fig)
 
-    return Explorer(update, sliders, lambda **values: run_to(1))
+    return Explorer(update, sliders, lambda **values: run_to(min(1, steps)))

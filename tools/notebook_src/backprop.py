@@ -367,9 +367,9 @@ with when_ready():
 # %% [markdown]
 # ## An explorer: step through the training run
 #
-# The same run, one step at a time. The explorer below (its code is in the next cell, the same in
-# every notebook) starts from `train`'s initial weights and takes gradient steps with your
-# `forward`, `mse` and `backward`; the slider is the number of steps taken so far.
+# The same run, one step at a time. The explorer below (its code is in the next cell) runs your
+# `train` for as many steps as the slider says, and draws the losses it recorded and the network
+# its weights make (with your `forward`); `mse` gives the loss after the last step.
 #
 # **Predict first, then move the slider to check.**
 #
@@ -388,7 +388,7 @@ with when_ready():
     backprop_explorer(
         forward,
         mse,
-        backward,
+        train,
         np.column_stack([x_step, np.ones_like(x_step)]),
         np.sin(x_step)[:, None],
         n_hidden=24,

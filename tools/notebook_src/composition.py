@@ -245,7 +245,7 @@ with when_ready():
 # %% [markdown]
 # ## An explorer: which piece of network 2 does each region reuse?
 #
-# The explorer below (its code is in the next cell, the same in every notebook) draws the same
+# The explorer below (its code is in the next cell; you need not read it) draws the same
 # two networks with your `shallow_net` and `compose`. Each linear region of the composition is
 # coloured by the piece of network 2 it passes through: piece $j$ lies between network 2's $j$-th
 # and $(j+1)$-th kink. Sliders shift network 1's output ($\phi_0$), scale it ($\phi_1, \phi_2,

@@ -257,7 +257,7 @@ with when_ready():
 # %% [markdown]
 # ## An explorer: one more fold
 #
-# Below (the explorers' code is in the next cell, the same in every notebook), the slider $L$
+# Below (the explorer's code is in the next cell; you need not read it), the slider $L$
 # picks a depth and the slider $t$ folds $f_{L-1}$ into $f_L = 2|f_{L-1}| - 2$: the right panel
 # draws $(1 - t) f_{L-1} + t f_L$, one line per linear piece. The curves come from your `mlp` and
 # `sawtooth_layers`, the piece counts from your `count_linear_pieces`.

@@ -254,8 +254,8 @@ with when_ready():
 # %% [markdown]
 # ## An explorer: draw the boundary yourself
 #
-# Choose the weights by hand. The explorer below (its code is in the next cell, the same in every
-# notebook) lifts the rings with your `add_radius_feature`, classifies with your `predict` and
+# Choose the weights by hand. The explorer below (its code is in the next cell; you need not read
+# it) lifts the rings with your `add_radius_feature`, classifies with your `predict` and
 # draws the boundary $w_1 x_1 + w_2 x_2 + w_3 (x_1^2 + x_2^2) + b = 0$ and the accuracy. It starts
 # at $w = (0, 0, -1)$, $b = 1$: class 1 inside the circle $x_1^2 + x_2^2 = 1$.
 #

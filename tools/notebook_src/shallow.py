@@ -303,7 +303,7 @@ with when_ready():
 # The cell below the next one shows the three-unit network from above with a slider for every
 # $\theta_{d0}$, $\theta_{d1}$ and $\phi_d$. It draws with your `shallow_net`, marks the kinks your
 # `kink_locations` finds and counts regions with your `count_linear_regions` (the next cell holds
-# the explorers' code, the same in every notebook; you need not read it). The figure is redrawn
+# the explorer's code; you need not read it). The figure is redrawn
 # when you release a slider.
 #
 # **Predict first, then move the slider to check.** Write your answers down before you touch it.

@@ -19,9 +19,13 @@
 # $D$ lines in general position cut the plane into at most $1 + D + \binom{D}{2}$ pieces
 # (Zaslavsky): 3 units give 7 regions.
 #
-# Same `layers` convention as the depth assignment: a list of `(W, b)` with `W` of shape
-# `(d_out, d_in)`, ReLU after every layer but the last; here the first `W` has 2 columns and
-# `points` has shape `(N, 2)`.
+# **Notation in this notebook.** The `layers` convention of the depth assignment: a list of
+# `(W, b)`, `W` of shape `(d_out, d_in)` and `b` of shape `(d_out,)`, applied to a batch as
+# `x @ W.T + b`, a ReLU after every layer but the last; here the first `W` has 2 columns and
+# `points` has shape `(N, 2)`. The shallow and composition notebooks write networks as `theta`
+# (rows [bias, slope]) and `phi` (bias first), backprop as `w` of shape `(n_in, n_hidden)` with
+# no biases; the seventh assignment, `capacity`, converts between these forms
+# (`shallow_to_layers`, `composition_to_layers`, `layers_to_xw`).
 #
 # **How to work.** Fill in each function where it says `raise NotImplementedError(...)`, run it,
 # then run its check cell (`pass`, `FAIL - <reason>` or `not implemented yet`). The checks test
