@@ -42,7 +42,7 @@ Use only NumPy (and Matplotlib for plots). Plot cells show your functions at wor
 skip themselves until the functions they need are written.
 
 Requirements: Python 3.10 or newer with numpy, matplotlib and jupyter
-(for example: pip install numpy matplotlib jupyterlab; then: jupyter lab).
+(for example: pip install numpy matplotlib ipywidgets jupyterlab; then: jupyter lab).
 """
 
 
