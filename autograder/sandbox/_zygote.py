@@ -36,6 +36,7 @@ import __future__
 import ast
 import builtins
 import ctypes
+import encodings.cp437  # noqa: E402, F401 - zipfile decodes npz member names with it, lazily
 import errno
 import fcntl
 import io
@@ -65,6 +66,8 @@ import _seccomp  # noqa: E402
 sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _HERE]
 
 import numpy as np  # noqa: E402
+import numpy.linalg  # noqa: E402, F401 - numpy loads these lazily; submissions use them often:
+import numpy.random  # noqa: E402, F401 - once here (~10 ms each), not in every child
 
 _warmed = False  # whether matplotlib is imported (in the fork server)
 _asked_warm = False  # whether the zygote has asked the fork server to import it
