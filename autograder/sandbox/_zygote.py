@@ -452,14 +452,11 @@ class ForkServer:
         theirs.close()
         self.sock, self.pid = mine, pid
 
-    def stop(self) -> None:
-        if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            self.pid = 0
+    def alive(self) -> bool:
+        try:
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
 
     def _ask(self, message: dict, fds: list[int] = ()) -> dict:
         try:
@@ -656,6 +653,8 @@ def run_request(req: dict) -> dict:
         todo = [g for g in range(n_groups) if g not in results]
         att = _spawn(req, todo)
         if att is None:
+            if not FORKS.alive():  # the parent replaces this zygote (a new fork server with it)
+                raise RuntimeError("the sandbox's fork server is gone")
             internal = "the sandbox could not start a process"
             break
         try:  # which PID namespace the child got (tests check that nothing survives in it)

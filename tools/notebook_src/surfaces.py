@@ -135,8 +135,7 @@ with when_ready():
     pre = [grid_points @ layers_demo[0][0].T + layers_demo[0][1]]
     pre.append(post[0] @ layers_demo[1][0].T + layers_demo[1][1])
     fig, axes = plt.subplots(4, 3, figsize=(11.5, 14), sharex=True, sharey=True)
-    floor = plt.get_cmap("viridis").copy()
-    floor.set_under("0.85")
+    floor = plt.get_cmap("viridis").with_extremes(under="0.85")
     for layer in range(2):
         for unit in range(3):
             z = pre[layer][:, unit].reshape(G1.shape)

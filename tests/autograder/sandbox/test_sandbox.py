@@ -499,3 +499,19 @@ def test_a_sandbox_started_without_waiting_is_waited_for_by_its_first_run(write)
     assert zygote.poll() is not None
     with pytest.raises(RuntimeError, match="closed"):
         never.run(write("def f():\n    return 7\n"), [Call("f", "q", "f")], FAST)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="signals another user's process")
+def test_a_dead_fork_server_costs_one_regrade_not_the_batch(write):
+    import signal
+
+    sub = write("def f():\n    return 7\n")
+    with Sandbox(workers=1) as one:
+        assert one.run(sub, [Call("f", "q", "f")], FAST).outcomes["f"].value == 7
+        zygote = one._all[0].proc.pid  # noqa: SLF001 - the test looks inside on purpose
+        with open(f"/proc/{zygote}/task/{zygote}/children") as f:
+            (server,) = (int(p) for p in f.read().split())
+        os.kill(server, signal.SIGKILL)
+        lost = one.run(sub, [Call("f", "q", "f")], FAST)
+        assert lost.internal_error and "fork server" in lost.internal_error
+        assert one.run(sub, [Call("f", "q", "f")], FAST).outcomes["f"].value == 7  # replaced
