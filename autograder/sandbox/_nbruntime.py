@@ -259,7 +259,7 @@ class _Widget(_Anything):
     nobody moves; a widget's own value defaults as ipywidgets' do. Methods (observe, on_click,
     clear_output...) do nothing, and a widget is a context manager (Output)."""
 
-    DEFAULTS = (("Slider", 0), ("Float", 0.0), ("Int", 0), ("Checkbox", False),
+    DEFAULTS = (("Float", 0.0), ("Int", 0), ("Slider", 0), ("Checkbox", False),
                 ("Toggle", False), ("Text", ""), ("Label", ""), ("HTML", ""))  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:
@@ -268,7 +268,7 @@ class _Widget(_Anything):
         if "value" not in kwargs:
             options = kwargs.get("options")
             if options:
-                first = next(iter(options))
+                first = next(iter(options.values() if isinstance(options, dict) else options))
                 kwargs["value"] = first[1] if isinstance(first, tuple) else first
             else:
                 name = type(self).__name__

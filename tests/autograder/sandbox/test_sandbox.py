@@ -416,6 +416,7 @@ def test_notebook_plot_cells_scores_exactly_as_before(box, write):
             "    plt.close(fig)\n    return helper(np.asarray(line.get_ydata())) + 0 * w * h",
             "def g():\n    return [callable(explore), type(slider).__name__, slider.value,\n"
             "            w.IntSlider().value, w.Dropdown(options=[('a', 3)]).value,\n"
+            "            type(w.FloatSlider().value).__name__, w.Dropdown(options={'b': 4}).value,\n"
             "            w.interactive(explore, k=w.IntSlider(value=2)).kwargs['k'],\n"
             "            len(w.VBox([w.HBox([slider]), w.Output()]).children), float(slider.value)]",
             "out = w.Output()\nwith out:\n    out.clear_output(wait=True)\nslider.observe(print, names='value')",
@@ -430,7 +431,7 @@ def test_notebook_plot_cells_scores_exactly_as_before(box, write):
     ]
     assert r.outcomes["a"].status == "ok", r.outcomes["a"].message
     assert np.array_equal(r.outcomes["a"].value, [0.0, 2.0, 4.0])
-    assert r.outcomes["b"].value == [True, "FloatSlider", 1.0, 0, 3, 2, 2, 1.0]
+    assert r.outcomes["b"].value == [True, "FloatSlider", 1.0, 0, 3, "float", 4, 2, 2, 1.0]
 
 
 def _memory_holds(pid: int, needle: bytes) -> bool:
