@@ -5,11 +5,10 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from typing import get_args
 
 import click
 
-from autograder.course import Isolation
+from autograder.sandbox import REQUIREMENTS, prestart
 from autograder.text import clean
 
 ASSIGNMENTS = ("shallow", "composition", "depth", "features", "backprop", "surfaces", "capacity")
@@ -38,15 +37,18 @@ def _run_batch(
 ) -> int:
     from rich.console import Console
 
-    from autograder.cluster import ClusterError
-
     console = Console(stderr=True)
     try:
         return _batch_and_report(
             console, course, files, assignment, out, jobs, seed, force, student, roster, cluster
         )
-    except ClusterError as exc:
-        raise click.ClickException(clean(str(exc), 2000)) from None
+    except Exception as exc:
+        if cluster is not None:
+            from autograder.cluster import ClusterError
+
+            if isinstance(exc, ClusterError):
+                raise click.ClickException(clean(str(exc), 2000)) from None
+        raise
     except KeyboardInterrupt:  # a Ctrl-C outside the batch's own handling (before or after it)
         console.print("[yellow]interrupted[/]; run the same command again to go on")
         return 130
@@ -228,7 +230,7 @@ def main() -> None:
     "--require-isolation",
     "require",
     multiple=True,
-    type=click.Choice(get_args(Isolation)),
+    type=click.Choice(REQUIREMENTS),
     help="Refuse to grade unless the sandbox gives this layer (repeatable; adds to course.yml's "
     "sandbox.require). 'allow-list' is pivot_root or landlock.",
 )
@@ -262,6 +264,8 @@ def grade(
     FULL NAME_ID_assignsubmission_file_FILE (Moodle), ASSIGNMENT_USER_attempt_TIME_FILE
     (Blackboard). --roster maps names to ids explicitly.
     """
+    if cluster is None:
+        prestart(jobs)  # the sandbox's processes import their libraries while this goes on
     from autograder.grade import course_problems
     from autograder.layout import LayoutError, find_entries, read_roster, wrong_assignment
 

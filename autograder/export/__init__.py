@@ -21,14 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.course import Assignment, Course, load_course
 from autograder.paths import course_root
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-# nbformat (and autograder.notebooks, which needs it) are imported where used: the Gradescope
-# runner imports this package for one small helper, and nbformat's import is about a second.
+    from autograder.course import Assignment, Course
+
+# nbformat (and autograder.notebooks, which needs it) and the course's loader (pydantic, yaml)
+# are imported where used: the Gradescope runner imports this package for one small helper
+# and starts its sandbox before anything heavy is imported.
 
 __all__ = [
     "Block",
@@ -77,6 +79,8 @@ def course_and_root(course: Course | None, root: Path | None) -> tuple[Course, P
     """The course definition and the folder of its notebooks (defaults: this course)."""
     root = Path(root).resolve() if root is not None else course_root()
     if course is None:
+        from autograder.course import load_course
+
         course = load_course(root / "course.yml")
     return course, root
 

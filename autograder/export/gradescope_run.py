@@ -25,12 +25,11 @@ import time
 import traceback
 from pathlib import Path
 
-from autograder.course import load_course
+# Only light modules here: the sandbox is started before the grader's own imports (numpy,
+# the course's loader, the cases), which then run while its processes start.
 from autograder.export import student_id_from_metadata
-from autograder.grade import SUBMISSION_SUFFIXES, grade_submission
+from autograder.layout import SUBMISSION_SUFFIXES
 from autograder.paths import source_roots
-from autograder.plots import draw_failing_plots
-from autograder.report import results_json, write_atomic
 from autograder.sandbox import Sandbox, SandboxUnavailable
 from autograder.text import file_name
 
@@ -53,6 +52,8 @@ def submission_files(folder: Path) -> list[Path]:
 
 def zero_results(assignment: str, output: str, internal_error: str | None = None) -> dict:
     """A valid 0-score result (every question listed with 0 points) explaining why."""
+    from autograder.course import load_course
+
     a = load_course().assignment(assignment)
     tests = [
         {
@@ -103,6 +104,11 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
         hide=hide, workers=1, require=require, notebooks=path.suffix == ".ipynb", wait=False
     )
     try:
+        from autograder.course import load_course
+        from autograder.grade import grade_submission
+        from autograder.plots import draw_failing_plots
+        from autograder.report import results_json
+
         student = student_id_from_metadata(root / "submission_metadata.json", path.stem)
         course = load_course()
         sandbox.ready()
@@ -191,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
                 "tests": [],
             }
     data.setdefault("execution_time", round(time.perf_counter() - start, 3))
+    from autograder.report import write_atomic
+
     write_atomic(results, json.dumps(data, indent=1))
     return 0
 

@@ -9,7 +9,14 @@ it is validated in the parent. Each run says which layers it was made under.
 
 from __future__ import annotations
 
-from ._sandbox import REQUIREMENTS, IsolationRefused, Sandbox, SandboxUnavailable, unmet
+from ._sandbox import (
+    REQUIREMENTS,
+    IsolationRefused,
+    Sandbox,
+    SandboxUnavailable,
+    prestart,
+    unmet,
+)
 from ._types import ArgRef, Call, CallOutcome, Lambda, Limits, RunResult
 
 __all__ = [
@@ -23,5 +30,6 @@ __all__ = [
     "RunResult",
     "Sandbox",
     "SandboxUnavailable",
+    "prestart",
     "unmet",
 ]

@@ -13,6 +13,7 @@ holding read-only bind mounts of exactly those paths, entered with pivot_root) a
 
 from __future__ import annotations
 
+import csv
 import ctypes
 import os
 import re
@@ -112,7 +113,7 @@ def _distributions(names: tuple[str, ...]) -> list:
         except metadata.PackageNotFoundError:
             continue
         seen[name] = dist
-        for req in dist.requires or []:
+        for req in _requires(dist):
             spec, _, marker = req.partition(";")
             if "extra" in marker:
                 continue  # optional features are not installed for us
@@ -122,34 +123,91 @@ def _distributions(names: tuple[str, ...]) -> list:
     return list(seen.values())
 
 
+def _top_names(dist) -> set[str]:
+    """The first path component of every file an installed distribution lists.
+
+    From its RECORD read as CSV (what ``dist.files`` parses too, but without making a path
+    object per file: numpy and matplotlib list thousands); other installers' lists through
+    ``dist.files``."""
+    record = dist.read_text("RECORD")
+    if record is None:
+        return {f.parts[0] if f.parts else "" for f in dist.files or []}
+    return {
+        row[0].replace("\\", "/").split("/")[0] for row in csv.reader(record.splitlines()) if row
+    }
+
+
+def _requires(dist) -> list[str]:
+    """The Requires-Dist values of a distribution's METADATA headers (what ``dist.requires``
+    gives, without building an e-mail message of the whole file: its description is long)."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
+    if text is None:
+        return list(dist.requires or [])
+    headers: list[list[str]] = []  # [name, value] in order; folded lines continue the last
+    for line in text.splitlines():
+        if not line:
+            break  # the headers end at the first empty line (a folded line may be blank)
+        if line[:1] in (" ", "\t"):
+            if headers:
+                headers[-1][1] += " " + line.strip()
+        else:
+            name, _, value = line.partition(":")
+            headers.append([name.strip().lower(), value.strip()])
+    return [value for name, value in headers if name == "requires-dist"]
+
+
 def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def python_view(hide: list[str] = (), distributions: tuple[str, ...] = DISTRIBUTIONS) -> View:
-    """The allow-list of this interpreter; no entry holding a path of ``hide`` is granted."""
+@dataclass(frozen=True)
+class Installed:
+    """What :func:`installed` found: the allow-list before anything is hidden from it."""
+
+    stdlib: str
+    entries: frozenset[str]
+    libraries: tuple[str, ...]
+
+
+def installed(distributions: tuple[str, ...] = DISTRIBUTIONS) -> Installed:
+    """The standard library, the installed files and folders of ``distributions`` (and what
+    they require), and the system libraries this process maps: nothing hidden yet."""
     stdlib = os.path.abspath(sysconfig.get_paths()["stdlib"])
-    hidden_in_stdlib = [os.path.join(stdlib, n) for n in ("site-packages", "dist-packages")]
     entries: set[str] = set()
     for dist in _distributions(distributions):
         root = os.path.abspath(str(dist.locate_file("")))
-        for f in dist.files or []:
-            top = f.parts[0] if f.parts else ""
-            if top in ("", "..", "__pycache__") or top.endswith(".pth"):
+        for top in _top_names(dist):
+            if top in ("", ".", "..", "__pycache__") or top.endswith(".pth"):
                 continue
             path = os.path.join(root, top)
             if os.path.lexists(path):
                 entries.add(path)
+    return Installed(stdlib, frozenset(entries), tuple(_system_libraries()))
+
+
+def python_view(
+    hide: list[str] = (),
+    distributions: tuple[str, ...] = DISTRIBUTIONS,
+    found: Installed | None = None,
+) -> View:
+    """The allow-list of this interpreter; no entry holding a path of ``hide`` is granted.
+
+    ``found``: what :func:`installed` returned earlier (default: look now)."""
+    found = found or installed(distributions)
+    stdlib = found.stdlib
+    hidden_in_stdlib = [os.path.join(stdlib, n) for n in ("site-packages", "dist-packages")]
     # An entry that holds a hidden path would expose it: never granted. (An entry inside a
     # hidden folder, e.g. a virtual environment in the grader's checkout, is granted alone.)
     hide = [os.path.abspath(h) for h in hide]
-    real = {e: os.path.realpath(e) for e in entries}  # once each: hide may list 1,000 folders
-    entries = {e for e in entries if not any(_inside(h, e) or _inside(h, real[e]) for h in hide)}
+    real = {e: os.path.realpath(e) for e in found.entries}  # once each: hide may list 1,000
+    entries = {
+        e for e in found.entries if not any(_inside(h, e) or _inside(h, real[e]) for h in hide)
+    }
     listable = sorted({os.path.dirname(e) for e in entries})
     granted = [stdlib, *entries]
     libraries = [
         lib
-        for lib in _system_libraries()
+        for lib in found.libraries
         if not any(_inside(lib, g) for g in granted) and not any(_inside(lib, h) for h in hide)
     ]
     return View(stdlib, hidden_in_stdlib, sorted(entries), listable, libraries)
@@ -319,6 +377,8 @@ __all__ = [
     "enter_root",
     "prepare_root",
     "private_tmp",
+    "Installed",
+    "installed",
     "python_view",
     "under_scratch",
     "writable_by",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import errno
 import fcntl
 import json
@@ -20,7 +21,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import _procs
-from ._codec import Tampered, read_group, write_inputs
 from ._types import Call, CallOutcome, Limits, RunResult
 
 ZYGOTE = Path(__file__).with_name("_zygote.py")
@@ -118,12 +118,21 @@ def unmet(isolation: Mapping, require: Sequence[str]) -> list[str]:
 
 
 class _Zygote:
-    """One warm zygote process: numpy imported, forks one child per attempt."""
+    """One warm zygote process: numpy imported, forks one child per attempt.
 
-    def __init__(self, slot: int = 0, hide: Sequence[str] = (), notebooks: bool = False) -> None:
+    ``configure=False`` starts the process only: it imports its libraries and then waits for
+    :meth:`configure` (see :func:`prestart`)."""
+
+    def __init__(
+        self,
+        slot: int = 0,
+        hide: Sequence[str] = (),
+        notebooks: bool = False,
+        configure: bool = True,
+    ) -> None:
         self.slot = slot  # which worker (its children get a uid of their own: _zygote.claim_uid)
-        self.hide = list(hide)
-        self.notebooks = notebooks
+        self.hide: list[str] = []
+        self.notebooks = False
         self.isolation: dict = {}
         self.root_dir = ""
         self.uid = 0
@@ -139,9 +148,14 @@ class _Zygote:
             start_new_session=True,
         )
         self.mode = ""
+        if configure:
+            self.configure(hide, notebooks)
 
-    def wait_ready(self) -> None:
+    def configure(self, hide: Sequence[str], notebooks: bool) -> None:
+        """Send the zygote its configuration (its first input line); it then sets up."""
         assert self.proc.stdin is not None
+        self.hide = list(hide)
+        self.notebooks = notebooks
         try:
             config = {
                 "hide": self.hide,
@@ -152,6 +166,8 @@ class _Zygote:
             self.proc.stdin.flush()
         except OSError:
             pass
+
+    def wait_ready(self) -> None:
         hello = self._read_line(START_TIMEOUT_S)
         if not hello:
             raise SandboxUnavailable("the sandbox's process did not start")
@@ -218,6 +234,39 @@ class _Zygote:
         self._remove_root_dir()
 
 
+_early: list[_Zygote] = []  # started by prestart(), not yet part of a Sandbox
+_early_lock = threading.Lock()
+
+
+def prestart(workers: int = 1) -> None:
+    """Start the processes of the next Sandbox (of up to ``workers`` zygotes) now.
+
+    A zygote's start is mostly importing its libraries, which needs nothing the Sandbox is made
+    with: started here, first thing in a command, that runs while the caller imports its own
+    and reads its course; the next Sandbox adopts them and sends each its configuration (what
+    to hide, whether notebooks come). Processes nobody adopts end with this one (their input is
+    closed at exit, before any configuration: they set nothing up)."""
+    with _early_lock:
+        if not _early:
+            atexit.register(_drop_early)
+        while len(_early) < workers:
+            _early.append(_Zygote(len(_early), configure=False))
+
+
+def _adopt_early(workers: int) -> list[_Zygote]:
+    """Up to ``workers`` prestarted zygotes (the rest are ended)."""
+    with _early_lock:
+        taken, rest = _early[:workers], _early[workers:]
+        _early.clear()
+    for z in rest:
+        z.close()
+    return taken
+
+
+def _drop_early() -> None:
+    _adopt_early(0)
+
+
 class Sandbox:
     """Runs submissions in isolated children of warm zygote processes.
 
@@ -254,7 +303,13 @@ class Sandbox:
         self.notebooks = notebooks
         self.isolation, self.isolation_info = "", {}  # known once ready
         self._require = list(require)
-        self._starting = [_Zygote(slot, self.hide, notebooks) for slot in range(max(1, workers))]
+        workers = max(1, workers)
+        self._starting = _adopt_early(workers)
+        for z in self._starting:
+            z.configure(self.hide, notebooks)
+        self._starting += [
+            _Zygote(slot, self.hide, notebooks) for slot in range(len(self._starting), workers)
+        ]
         if wait:
             self.ready()
 
@@ -379,6 +434,8 @@ class Sandbox:
             source = read_submission(submission)
         except SubmissionError as exc:
             return self._all_failed(calls, str(exc), status="missing")
+        from ._codec import write_inputs  # numpy: imported once the first run needs it
+
         folder = Path(tempfile.mkdtemp(prefix="relulab-sandbox-"))
         try:
             write_inputs(calls, groups, folder)
@@ -428,6 +485,8 @@ class Sandbox:
     def _collect(
         self, calls: list[Call], groups: list[str], answer: dict, folder: Path
     ) -> RunResult:
+        from ._codec import Tampered, read_group
+
         outcomes: dict[str, CallOutcome] = {}
         for name, info in zip(groups, answer["groups"], strict=True):
             keys = [c.key for c in calls if c.group == name]
@@ -461,4 +520,4 @@ def run_once(submission: Path, calls: Sequence[Call], limits: Limits | None = No
         return box.run(submission, calls, limits or Limits())
 
 
-__all__ = ["IsolationRefused", "Sandbox", "SandboxUnavailable", "run_once", "unmet"]
+__all__ = ["IsolationRefused", "Sandbox", "SandboxUnavailable", "prestart", "run_once", "unmet"]

@@ -237,13 +237,13 @@ def _probe_seccomp() -> str:
 class Setup:
     """What the zygote decided at start; every child of this zygote gets the same."""
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict, found: _fsview.Installed | None = None) -> None:
         self.uid = self.gid = os.geteuid()
         self.uid_lock = -1
         if os.geteuid() == 0:
             self.uid, self.uid_lock = claim_uid(config.get("lock_dir") or "/run/relulab")
             self.gid = self.uid
-        self.view = _fsview.python_view(config.get("hide", []))
+        self.view = _fsview.python_view(config.get("hide", []), found=found)
         self.mode, missing = self._choose_mode(os.environ.get("RELULAB_SANDBOX_MODE", ""))
         self.missing = missing
         self.layers = ["rlimits"]
@@ -930,9 +930,16 @@ def zygote_main() -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)  # a stray print in the zygote can never reach the parent's channel
     os.close(devnull)
-    config = json.loads(sys.stdin.readline() or "{}")
+    try:  # what is installed does not depend on the configuration, which may come later
+        found = _fsview.installed()
+    except Exception:  # noqa: BLE001 - looked for again, and reported, by Setup
+        found = None
+    first = sys.stdin.readline()
+    if not first:
+        return  # started ahead (prestart) and never configured: nothing was set up
+    config = json.loads(first)
     try:
-        SETUP = Setup(config)
+        SETUP = Setup(config, found)
         hello = {"ready": not SETUP.error, "error": SETUP.error, "root_dir": SETUP.root_dir}
         hello["uid"] = SETUP.uid if SETUP.separate_uid else 0
         hello.update(mode=SETUP.mode, isolation=SETUP.info(), pid=os.getpid())

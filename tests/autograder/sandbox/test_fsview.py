@@ -56,3 +56,22 @@ def test_writable_files_are_found_deep_or_at_the_top(tmp_path):
         assert writable_by(view, SANDBOX, SANDBOX) == str(mod)
     (tmp_path / "lib" / "pkg").chmod(0o777)  # an allowed folder itself: always refused
     assert writable_by(view, SANDBOX, SANDBOX, deep=False) == str(tmp_path / "lib" / "pkg")
+
+
+def test_what_is_installed_is_read_as_importlib_metadata_reads_it():
+    """The view reads RECORD and METADATA itself (thousands of files, long descriptions): the
+    same tops and requirements as importlib.metadata's own parsing, for every installed
+    distribution here, and a view from what installed() found earlier is the same view."""
+    from importlib import metadata
+
+    from autograder.sandbox import _fsview
+
+    dists = list(metadata.distributions())
+    assert len(dists) > 20
+    for dist in dists:
+        tops = {f.parts[0] if f.parts else "" for f in dist.files or []}
+        assert _fsview._top_names(dist) == tops, dist.metadata["Name"]
+        assert _fsview._requires(dist) == list(dist.requires or []), dist.metadata["Name"]
+    found = _fsview.installed()
+    hide = [str(Path(numpy.__file__).parent / "linalg")]
+    assert python_view(hide, found=found) == python_view(hide)

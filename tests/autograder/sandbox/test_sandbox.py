@@ -6,6 +6,8 @@ import json
 import os
 import socket
 import threading
+import time
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -510,9 +512,54 @@ def test_a_dead_fork_server_costs_one_regrade_not_the_batch(write):
     with Sandbox(workers=1) as one:
         assert one.run(sub, [Call("f", "q", "f")], FAST).outcomes["f"].value == 7
         zygote = one._all[0].proc.pid  # noqa: SLF001 - the test looks inside on purpose
-        with open(f"/proc/{zygote}/task/{zygote}/children") as f:
-            (server,) = (int(p) for p in f.read().split())
+        for _ in range(100):  # the last attempt's processes may still be on their way out
+            with open(f"/proc/{zygote}/task/{zygote}/children") as f:
+                children = [int(p) for p in f.read().split()]
+            if len(children) == 1:
+                break
+            time.sleep(0.02)
+        (server,) = children
         os.kill(server, signal.SIGKILL)
         lost = one.run(sub, [Call("f", "q", "f")], FAST)
         assert lost.internal_error and "fork server" in lost.internal_error
         assert one.run(sub, [Call("f", "q", "f")], FAST).outcomes["f"].value == 7  # replaced
+
+
+def test_prestarted_processes_are_adopted_and_get_the_hide_list_late(write):
+    """prestart() starts a Sandbox's zygotes before anything is known; the Sandbox made later
+    adopts them (the same processes) and its hide list reaches them: hiding a folder inside
+    numpy's takes numpy's whole folder out of the child's view (an entry holding a hidden path
+    is never granted), which a child sees. More workers than were prestarted start as usual."""
+    from autograder.sandbox import _sandbox, prestart
+
+    prestart(1)
+    early = [z.proc.pid for z in _sandbox._early]  # noqa: SLF001 - the test looks inside
+    assert len(early) == 1
+    sub = write("import os\nimport numpy\ndef peek():\n    return os.path.exists(numpy.__file__)\n")
+    peek = [Call("p", "q", "peek")]
+    linalg = str(Path(np.__file__).parent / "linalg")
+    with Sandbox(hide=[linalg], workers=2) as box:
+        assert [z.proc.pid for z in box._all][:1] == early  # noqa: SLF001
+        assert _sandbox._early == [] and len(box._all) == 2  # noqa: SLF001
+        if "allow-list" in _allow_list(box):
+            assert box.run(sub, peek, FAST).outcomes["p"].value is False
+    with Sandbox(workers=1) as box:  # the control: numpy's files are there when not hidden
+        assert box.run(sub, peek, FAST).outcomes["p"].value is True
+
+
+def _allow_list(box: Sandbox) -> set[str]:
+    layers = set(box.isolation_info.get("layers", []))
+    return layers | ({"allow-list"} if layers & {"pivot_root", "landlock"} else set())
+
+
+def test_a_prestarted_process_nobody_adopts_ends_without_setting_anything_up():
+    """Its input closes before any configuration: it exits at once, and without a word (a
+    zygote answers only once it has set up: a sandbox uid claimed, a root prepared)."""
+    from autograder.sandbox import _sandbox
+
+    z = _sandbox._Zygote(0, configure=False)  # noqa: SLF001
+    time.sleep(0.5)  # well into its imports, or past them, waiting for its configuration
+    z.proc.stdin.close()
+    assert z.proc.wait(timeout=5) == 0
+    assert z.proc.stdout.read() == b""
+    z.close()
