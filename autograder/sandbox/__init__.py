@@ -3,8 +3,9 @@
 The sandbox knows nothing about grading. Student code runs in a forked child of a warm zygote
 process, composed of the isolation layers the machine allows (namespaces, an allow-listed root
 entered with pivot_root, Landlock, its own uid, seccomp, rlimits; see _zygote), with a
-wall-clock limit enforced from outside. Only plain data (npz + JSON, no pickle) comes back, and
-it is validated in the parent. Each run says which layers it was made under.
+wall-clock limit enforced from outside. Only plain data (JSON and raw numeric array bytes, no
+pickle) comes back, and it is validated in the parent. Each run says which layers it was made
+under.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
-"""Plain-data transfer between the grader and the sandbox child (npz + JSON, never pickle).
+"""Plain-data transfer between the grader and the sandbox child (JSON and raw bytes, never
+pickle).
 
-Inputs: every array goes into one npz file, everything else into a JSON tree whose nodes name
-their type ("nd", "np", "int", "float", ...). Results come back the same way, one npz per group
-with the JSON manifest stored as a uint8 array; ``read_group`` trusts nothing in it.
+Inputs: every array's bytes go into one blob with a JSON table of dtypes, shapes and offsets;
+everything else into a JSON tree whose nodes name their type ("nd", "np", "int", "float", ...).
+Results come back the same way, one file per group: the JSON manifest, the table and the blob
+as the three sections of a file of length-prefixed sections (:func:`pack_sections`);
+``read_group`` trusts nothing in it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import builtins
 import json
 import math
 import re
-import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,23 +35,45 @@ BUILTIN_EXCEPTIONS = frozenset(
 )
 
 
-def pack_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """npz members for ``arrays``: one uint8 ``blob`` of their bytes and a JSON ``table``.
+SECTIONS_MAGIC = b"RLS1"  # a file of sections: magic, count, one length each, the bytes
 
-    One member instead of one per array: np.load parses a header per member (with ast), which
-    cost more than the grading itself for a submission with many small arrays.
-    (_zygote.py has the same two small functions: the zygote must not import this package.)
-    """
+
+def pack_sections(parts: Sequence[bytes]) -> bytes:
+    """``parts`` as one file: the magic, their count (4 bytes), each length (8 bytes, big
+    endian), then their bytes. No zip, no npy headers: nothing to parse but the lengths.
+    (_zygote.py has the same small functions: the zygote must not import this package.)"""
+    head = SECTIONS_MAGIC + len(parts).to_bytes(4, "big")
+    return head + b"".join(len(p).to_bytes(8, "big") for p in parts) + b"".join(parts)
+
+
+def unpack_sections(data: bytes, count: int) -> list[memoryview]:
+    """The ``count`` sections of a :func:`pack_sections` file; raises Tampered unless the file
+    is exactly that (the magic, that count, lengths that fill the file to its last byte)."""
+    head = 8 + 8 * count
+    if len(data) < head or data[:4] != SECTIONS_MAGIC:
+        raise Tampered("not a result file")
+    if int.from_bytes(data[4:8], "big") != count:
+        raise Tampered("wrong number of sections")
+    lengths = [int.from_bytes(data[8 + 8 * i : 16 + 8 * i], "big") for i in range(count)]
+    if head + sum(lengths) != len(data):
+        raise Tampered("sections that do not fill the file")
+    view, out, pos = memoryview(data), [], head
+    for n in lengths:
+        out.append(view[pos : pos + n])
+        pos += n
+    return out
+
+
+def pack_arrays(arrays: dict[str, np.ndarray]) -> tuple[bytes, bytes]:
+    """(JSON table, blob) for ``arrays``: their bytes one after another, and for each its
+    dtype, shape, offset and size."""
     table, parts, offset = {}, [], 0
     for ref, a in arrays.items():
         data = np.ascontiguousarray(a).tobytes()
         table[ref] = [a.dtype.str, list(a.shape), offset, len(data)]
         parts.append(data)
         offset += len(data)
-    return {
-        "blob": np.frombuffer(b"".join(parts), dtype=np.uint8),
-        "table": np.frombuffer(json.dumps(table).encode(), dtype=np.uint8),
-    }
+    return json.dumps(table).encode(), b"".join(parts)
 
 
 _DTYPE = re.compile(r"^[<>|=][biufc][0-9]{1,2}$")
@@ -79,7 +104,7 @@ def unpack_array(blob: np.ndarray, entry: Any) -> np.ndarray:
 
 
 class InputEncoder:
-    """Turns call arguments into JSON nodes plus a dict of arrays for one npz file."""
+    """Turns call arguments into JSON nodes plus a dict of arrays for one packed blob."""
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
@@ -159,7 +184,7 @@ def _argrefs(node: dict) -> list[int]:
 
 
 def write_inputs(calls: list[Call], groups: list[str], folder: Path) -> None:
-    """Write folder/calls.json and folder/inputs.npz for the child."""
+    """Write folder/calls.json and folder/inputs.bin (table and blob) for the child."""
     enc = InputEncoder()
     out = []
     for call in calls:
@@ -183,7 +208,7 @@ def write_inputs(calls: list[Call], groups: list[str], folder: Path) -> None:
             }
         )
     (folder / "calls.json").write_text(json.dumps({"groups": groups, "calls": out}))
-    np.savez(folder / "inputs.npz", **pack_arrays(enc.arrays))
+    (folder / "inputs.bin").write_bytes(pack_sections(pack_arrays(enc.arrays)))
 
 
 # --------------------------------------------------------------------------- results
@@ -194,7 +219,7 @@ class Tampered(Exception):
 
 
 class _Arrays:
-    """Validated access to the packed arrays of one result npz (see pack_arrays)."""
+    """Validated access to the packed arrays of one result file (see pack_arrays)."""
 
     def __init__(self, blob: np.ndarray, table: Any) -> None:
         if type(table) is not dict:
@@ -217,15 +242,6 @@ class _Arrays:
                 raise Tampered("results too large")
             self.cache[ref] = unpack_array(self.blob, entry)
         return self.cache[ref]
-
-
-def _uint8(npz: Any, name: str) -> np.ndarray:
-    if name not in npz.files:
-        raise Tampered(f"no {name}")
-    raw = npz[name]
-    if type(raw) is not np.ndarray or raw.dtype != np.uint8 or raw.ndim != 1:
-        raise Tampered(f"bad {name}")
-    return raw
 
 
 def _hexfloat(v: Any) -> float:
@@ -289,34 +305,20 @@ def read_group(path: Path, keys: list[str]) -> dict[str, CallOutcome]:
 
     Raises Tampered when the file breaks the format in any way.
     """
-    if path.stat().st_size > MAX_RESULT_BYTES + (1 << 20):
-        raise Tampered("result file too large")
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            if sum(i.file_size for i in infos) > MAX_RESULT_BYTES + (1 << 20):
-                raise Tampered("results too large")
-            if any(i.compress_type != zipfile.ZIP_STORED for i in infos):
-                raise Tampered("compressed members")
-        with np.load(path, allow_pickle=False) as npz:
-            manifest = json.loads(_uint8(npz, "manifest").tobytes().decode("utf-8"))
-            table = json.loads(_uint8(npz, "table").tobytes().decode("utf-8"))
-            arrays = _Arrays(_uint8(npz, "blob"), table)
-            if type(manifest) is not dict or type(manifest.get("calls")) is not dict:
-                raise Tampered("bad manifest")
-            entries = manifest["calls"]
-            return {key: _outcome(entries.get(key), arrays) for key in keys}
+        if path.stat().st_size > MAX_RESULT_BYTES + (1 << 20):
+            raise Tampered("result file too large")
+        manifest_b, table_b, blob_b = unpack_sections(path.read_bytes(), 3)
+        manifest = json.loads(manifest_b.tobytes().decode("utf-8"))
+        table = json.loads(table_b.tobytes().decode("utf-8"))
+        arrays = _Arrays(np.frombuffer(blob_b, dtype=np.uint8), table)
+        if type(manifest) is not dict or type(manifest.get("calls")) is not dict:
+            raise Tampered("bad manifest")
+        entries = manifest["calls"]
+        return {key: _outcome(entries.get(key), arrays) for key in keys}
     except Tampered:
         raise
-    except (
-        OSError,
-        ValueError,
-        KeyError,
-        EOFError,
-        zipfile.BadZipFile,
-        RecursionError,
-        MemoryError,
-    ) as exc:
+    except (OSError, ValueError, KeyError, RecursionError, MemoryError) as exc:
         raise Tampered(f"unreadable result file: {type(exc).__name__}") from exc
 
 

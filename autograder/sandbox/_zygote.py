@@ -16,7 +16,7 @@ Roles:
 - worker: no new privileges, Landlock, rlimits, the sandbox user, no capabilities, seccomp; then
   it loads the submission, receives the calls' inputs (only after loading: nothing the
   submission's top-level code does can see them) and runs the calls group by group. It talks to
-  the zygote through one pipe (length-prefixed JSON frames, npz payloads).
+  the zygote through one pipe (length-prefixed JSON frames, payloads of raw sections).
 
 Modes, strongest first (each layer applies where the machine allows it; the rest is reported):
 - "root": root with namespace rights: new PID, mount, network and IPC namespaces; the child
@@ -36,10 +36,8 @@ import __future__
 import ast
 import builtins
 import ctypes
-import encodings.cp437  # noqa: E402, F401 - zipfile decodes npz member names with it, lazily
 import errno
 import fcntl
-import io
 import json
 import math
 import os
@@ -53,7 +51,6 @@ import tempfile
 import time
 import traceback
 import types
-import zipfile  # noqa: F401 - np.load imports it lazily: once here, not in every child
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
@@ -583,7 +580,7 @@ class _Inputs:
     forked from it can find them."""
 
     def __init__(self, folder: str) -> None:
-        self.files = [os.path.join(folder, "calls.json"), os.path.join(folder, "inputs.npz")]
+        self.files = [os.path.join(folder, "calls.json"), os.path.join(folder, "inputs.bin")]
         sizes = [os.path.getsize(f) for f in self.files]
         self.header = b"".join(n.to_bytes(8, "big") for n in sizes)
         self.fd = -1
@@ -630,7 +627,7 @@ class _Inputs:
 
 
 def _save_group(req: dict, att: Attempt, payload: bytes, results: dict) -> None:
-    path = os.path.join(req["dir"], f"g{att.current}.npz")
+    path = os.path.join(req["dir"], f"g{att.current}.bin")
     with open(path, "wb") as f:
         f.write(payload)
     results[att.current] = {"status": "done", "file": path}
@@ -1462,19 +1459,38 @@ def _base_name(x) -> str:
     return ""
 
 
-def _pack(arrays: dict) -> dict:
-    """One uint8 blob and a JSON table instead of an npz member per array (as _codec.pack_arrays;
-    the zygote does not import the grader's package). The parent validates every entry."""
+SECTIONS_MAGIC = b"RLS1"
+
+
+def _sections(parts: list[bytes]) -> bytes:
+    """As _codec.pack_sections (the zygote does not import the grader's package)."""
+    head = SECTIONS_MAGIC + len(parts).to_bytes(4, "big")
+    return head + b"".join(len(p).to_bytes(8, "big") for p in parts) + b"".join(parts)
+
+
+def _split_sections(data: bytes, count: int) -> list[memoryview]:
+    """The sections of a file the trusted parent wrote with _codec.pack_sections."""
+    head = 8 + 8 * count
+    if data[:4] != SECTIONS_MAGIC or int.from_bytes(data[4:8], "big") != count:
+        raise ValueError("the inputs are not in the sandbox's format")
+    view, out, pos = memoryview(data), [], head
+    for i in range(count):
+        n = int.from_bytes(data[8 + 8 * i : 16 + 8 * i], "big")
+        out.append(view[pos : pos + n])
+        pos += n
+    return out
+
+
+def _pack(arrays: dict) -> list[bytes]:
+    """A JSON table and one blob of the arrays' bytes (as _codec.pack_arrays). The parent
+    validates every entry."""
     table, parts, offset = {}, [], 0
     for ref, a in arrays.items():
         data = np.ascontiguousarray(a).tobytes()
         table[ref] = [a.dtype.str, list(a.shape), offset, len(data)]
         parts.append(data)
         offset += len(data)
-    return {
-        "blob": np.frombuffer(b"".join(parts), dtype=np.uint8),
-        "table": np.frombuffer(json.dumps(table).encode(), dtype=np.uint8),
-    }
+    return [json.dumps(table).encode(), b"".join(parts)]
 
 
 def _unpack(blob, table: dict) -> dict:
@@ -1600,8 +1616,8 @@ def _receive_inputs() -> tuple[dict, dict]:
     head = _read_exactly(FD_INPUTS, 16)
     n_spec, n_arrays = int.from_bytes(head[:8], "big"), int.from_bytes(head[8:], "big")
     spec = json.loads(_read_exactly(FD_INPUTS, n_spec))
-    with np.load(io.BytesIO(_read_exactly(FD_INPUTS, n_arrays)), allow_pickle=False) as z:
-        arrays = _unpack(z["blob"], json.loads(z["table"].tobytes()))
+    table, blob = _split_sections(_read_exactly(FD_INPUTS, n_arrays), 2)
+    arrays = _unpack(blob, json.loads(table.tobytes()))
     os.close(FD_INPUTS)
     return spec, arrays
 
@@ -1638,9 +1654,7 @@ def _run_child(chan, source, req, groups, limits) -> None:
                 outcomes[call["key"]] = {"status": "error", "message": _exc_text(exc)}
         _flush_std()
         manifest = json.dumps({"calls": outcomes}).encode()
-        payload = io.BytesIO()
-        np.savez(payload, manifest=np.frombuffer(manifest, dtype=np.uint8), **_pack(enc.arrays))
-        chan.send({"m": "done", "g": g}, payload.getvalue())
+        chan.send({"m": "done", "g": g}, _sections([manifest, *_pack(enc.arrays)]))
 
 
 def _flush_std() -> None:

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.sandbox._codec import Tampered, pack_arrays, read_group
+from autograder.sandbox._codec import Tampered, pack_arrays, pack_sections, read_group
 
 
-def write(path: Path, calls: dict, arrays: dict | None = None, table=None, **extra) -> Path:
-    members = pack_arrays(arrays or {})
+def write(path: Path, calls: dict, arrays: dict | None = None, table=None) -> Path:
+    packed_table, blob = pack_arrays(arrays or {})
     if table is not None:
-        members["table"] = np.frombuffer(json.dumps(table).encode(), dtype=np.uint8)
-    manifest = np.frombuffer(json.dumps({"calls": calls}).encode(), dtype=np.uint8)
-    np.savez(path, manifest=manifest, **members, **extra)
+        packed_table = json.dumps(table).encode()
+    manifest = json.dumps({"calls": calls}).encode()
+    path.write_bytes(pack_sections([manifest, packed_table, blob]))
     return path
 
 
@@ -39,7 +39,7 @@ def test_values_round_trip_as_plain_types(tmp_path):
         ],
     }
     path = write(
-        tmp_path / "r.npz",
+        tmp_path / "r.bin",
         {"k": ok(node, [{"t": "nd", "ref": "a0"}])},
         {"a0": a, "a1": np.asarray(np.int64(3))},
     )
@@ -65,7 +65,7 @@ def test_values_round_trip_as_plain_types(tmp_path):
 )
 def test_bad_array_entries_are_rejected(tmp_path, entry):
     path = write(
-        tmp_path / "r.npz",
+        tmp_path / "r.bin",
         {"k": ok({"t": "nd", "ref": "a0"})},
         {"a0": np.zeros(1)},
         table={"a0": entry},
@@ -87,7 +87,7 @@ def test_bad_array_entries_are_rejected(tmp_path, entry):
 )
 def test_bad_manifests_are_rejected(tmp_path, calls, why):
     with pytest.raises(Tampered, match=why):
-        read_group(write(tmp_path / "r.npz", calls), ["k"])
+        read_group(write(tmp_path / "r.bin", calls), ["k"])
 
 
 def test_deep_nesting_is_rejected(tmp_path):
@@ -95,27 +95,39 @@ def test_deep_nesting_is_rejected(tmp_path):
     for _ in range(40):
         node = {"t": "list", "v": [node]}
     with pytest.raises(Tampered, match="bad value tree"):
-        read_group(write(tmp_path / "r.npz", {"k": ok(node)}), ["k"])
+        read_group(write(tmp_path / "r.bin", {"k": ok(node)}), ["k"])
 
 
-def test_pickled_or_compressed_members_are_never_loaded(tmp_path):
+def test_only_the_sections_format_is_read_and_nothing_is_unpickled(tmp_path):
+    """An npz (even one holding a pickle), a pickle, a truncated file, trailing bytes, another
+    number of sections or bytes that are not UTF-8 JSON: each is Tampered, nothing loaded."""
+
     class Boom:
         def __reduce__(self):
             return (exec, ("raise SystemExit('unpickled!')",))
 
-    path = tmp_path / "r.npz"
     buf = io.BytesIO()
     np.lib.format.write_array(buf, np.array([Boom()], dtype=object), allow_pickle=True)
-    with zipfile.ZipFile(path, "w") as zf:
+    with zipfile.ZipFile(tmp_path / "r.npz", "w") as zf:
         zf.writestr("manifest.npy", buf.getvalue())
-    with pytest.raises(Tampered):
-        read_group(path, ["k"])
-    np.savez_compressed(tmp_path / "c.npz", manifest=np.zeros(3, np.uint8))
-    with pytest.raises(Tampered, match="compressed"):
-        read_group(tmp_path / "c.npz", ["k"])
-    (tmp_path / "junk.npz").write_bytes(pickle.dumps({"score": 100}))
-    with pytest.raises(Tampered):
-        read_group(tmp_path / "junk.npz", ["k"])
+    good = write(tmp_path / "good.bin", {"k": ok({"t": "none"})}).read_bytes()
+    assert read_group(tmp_path / "good.bin", ["k"])["k"].status == "ok"
+    manifest = json.dumps({"calls": {"k": ok({"t": "none"})}}).encode()
+    bad = {
+        "pickle": pickle.dumps({"score": 100}),
+        "truncated": good[:-1],
+        "trailing": good + b"\0",
+        "two sections": pack_sections([manifest, b"{}"]),
+        "four sections": pack_sections([manifest, b"{}", b"", b""]),
+        "huge length": good[:8] + (1 << 62).to_bytes(8, "big") + good[16:],
+        "latin-1": pack_sections(['{"calls": {"k": "\xe9"}}'.encode("latin-1"), b"{}", b""]),
+        "empty": b"",
+    }
+    for name, data in bad.items():
+        (tmp_path / name).write_bytes(data)
+    for path in [tmp_path / "r.npz", *(tmp_path / name for name in bad)]:
+        with pytest.raises(Tampered):
+            read_group(path, ["k"])
 
 
 def test_overlapping_references_cannot_blow_up_memory(tmp_path):
@@ -123,10 +135,10 @@ def test_overlapping_references_cannot_blow_up_memory(tmp_path):
     blob = {"a0": np.zeros(1 << 17)}
     table = {f"a{i}": ["<f8", [1 << 17], 0, 1 << 20] for i in range(200)}
     node = {"t": "list", "v": [{"t": "nd", "ref": f"a{i}"} for i in range(200)]}
-    path = write(tmp_path / "r.npz", {"k": ok(node)}, blob, table=table)
+    path = write(tmp_path / "r.bin", {"k": ok(node)}, blob, table=table)
     with pytest.raises(Tampered, match="too large"):
         read_group(path, ["k"])
     # The same ref many times is decoded once and is fine.
     node = {"t": "list", "v": [{"t": "nd", "ref": "a0"}] * 5000}
-    out = read_group(write(tmp_path / "s.npz", {"k": ok(node)}, blob), ["k"])["k"]
+    out = read_group(write(tmp_path / "s.bin", {"k": ok(node)}, blob), ["k"])["k"]
     assert len(out.value) == 5000 and out.value[0] is out.value[-1]
