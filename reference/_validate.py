@@ -30,16 +30,15 @@ def as_float_array(
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be a numeric array; got {type(value).__name__}") from exc
-    expected = (
-        "("
-        + ", ".join("N" if s is None else str(s) for s in shape)
-        + (",)" if len(shape) == 1 else ")")
-    )
-    if arr.ndim != len(shape):
+    if arr.ndim != len(shape) or any(
+        isinstance(want, int) and got != want for got, want in zip(arr.shape, shape, strict=True)
+    ):
+        expected = (
+            "("
+            + ", ".join("N" if s is None else str(s) for s in shape)
+            + (",)" if len(shape) == 1 else ")")
+        )
         raise ValueError(f"{name} must have shape {expected}; got shape {arr.shape}")
-    for axis, want in enumerate(shape):
-        if isinstance(want, int) and arr.shape[axis] != want:
-            raise ValueError(f"{name} must have shape {expected}; got shape {arr.shape}")
     return arr
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from autograder.compare import compare
+from autograder.compare import close, compare
 
 
 def test_exact_match_and_tolerance():
@@ -119,3 +121,32 @@ def test_every_failure_has_a_hidden_message():
     for got in bads:
         v = compare(got, want, "g")
         assert not v.passed and v.hidden_message and v.hidden_message.startswith("g returned")
+
+
+_SPECIAL = [0.0, -0.0, 1.0, -1.0, 1e-300, 5e-324, 1e300, -1e300, 1.7e308, np.inf, -np.inf, np.nan]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(_SPECIAL)),
+            st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(_SPECIAL)),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([(1e-6, 1e-9), (0.0, 0.0), (1e-3, 0.0), (0.0, 1e-3), (0.5, 1e300)]),
+)
+def test_close_is_numpys_isclose_with_nan_equal(pairs, tol):
+    """The grader's own close() agrees with np.isclose(..., equal_nan=True) entry by entry,
+    NaN, infinities, subnormals and overflowing differences included."""
+    rtol, atol = tol
+    got = np.array([g for g, _ in pairs], dtype=np.float64)
+    want = np.array([w for _, w in pairs], dtype=np.float64)
+    with np.errstate(over="ignore"):
+        mine = close(got, want, rtol, atol)
+        theirs = np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    assert np.array_equal(mine, theirs)
+    for g, w in pairs[:3]:  # 0-d, as a float answer is judged
+        with np.errstate(over="ignore"):
+            one = close(np.asarray(g), np.asarray(w), rtol, atol)
+            assert bool(one) == bool(np.isclose(g, w, rtol=rtol, atol=atol, equal_nan=True))
