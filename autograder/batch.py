@@ -22,7 +22,7 @@ from autograder.grade import (
     grading_fingerprint,
     seed_for,
 )
-from autograder.paths import source_roots
+from autograder.paths import released_notebook, source_roots
 from autograder.report import grades_row, write_atomic, write_grades, write_submission
 from autograder.sandbox import Sandbox, SandboxUnavailable
 from autograder.summary import write_summary
@@ -349,6 +349,7 @@ def grade_batch(
                 workers=max(1, jobs),
                 require=course.sandbox.require,
                 notebooks=any(e.path.suffix == ".ipynb" for e in todo),
+                notebook_template=released_notebook(assignment),
             )
         )
     except SandboxUnavailable as exc:  # too little isolation here: grade nothing, say so

@@ -40,3 +40,9 @@ def source_roots() -> list[Path]:
     except ImportError:  # pragma: no cover - reference ships with the package
         pass
     return sorted(p for p in roots if p.exists())
+
+
+def released_notebook(assignment: str) -> Path | None:
+    """``exercises/<assignment>.ipynb``, the notebook students start from, if it is here."""
+    path = course_root() / "exercises" / f"{assignment}.ipynb"
+    return path if path.is_file() else None

@@ -29,7 +29,7 @@ from pathlib import Path
 # the course's loader, the cases), which then run while its processes start.
 from autograder.export import student_id_from_metadata
 from autograder.layout import SUBMISSION_SUFFIXES
-from autograder.paths import source_roots
+from autograder.paths import released_notebook, source_roots
 from autograder.sandbox import Sandbox, SandboxUnavailable
 from autograder.text import file_name
 
@@ -100,8 +100,14 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
     hide = [*source_roots(), root.resolve()]
     # Started first and waited for last: its start (imports, isolation probes) runs while this
     # process reads the course and the student's metadata.
+    notebook = path.suffix == ".ipynb"
     sandbox = Sandbox(
-        hide=hide, workers=1, require=require, notebooks=path.suffix == ".ipynb", wait=False
+        hide=hide,
+        workers=1,
+        require=require,
+        notebooks=notebook,
+        wait=False,
+        notebook_template=released_notebook(assignment) if notebook else None,
     )
     try:
         from autograder.course import load_course

@@ -129,10 +129,12 @@ class _Zygote:
         hide: Sequence[str] = (),
         notebooks: bool = False,
         configure: bool = True,
+        template: str = "",
     ) -> None:
         self.slot = slot  # which worker (its children get a uid of their own: _zygote.claim_uid)
         self.hide: list[str] = []
         self.notebooks = False
+        self.template = ""
         self.isolation: dict = {}
         self.root_dir = ""
         self.uid = 0
@@ -149,18 +151,20 @@ class _Zygote:
         )
         self.mode = ""
         if configure:
-            self.configure(hide, notebooks)
+            self.configure(hide, notebooks, template)
 
-    def configure(self, hide: Sequence[str], notebooks: bool) -> None:
+    def configure(self, hide: Sequence[str], notebooks: bool, template: str = "") -> None:
         """Send the zygote its configuration (its first input line); it then sets up."""
         assert self.proc.stdin is not None
         self.hide = list(hide)
         self.notebooks = notebooks
+        self.template = template
         try:
             config = {
                 "hide": self.hide,
                 "lock_dir": os.path.join(_private_dir(), "uids"),
                 "notebooks": self.notebooks,
+                "template": self.template,
             }
             self.proc.stdin.write((json.dumps(config) + "\n").encode())
             self.proc.stdin.flush()
@@ -278,6 +282,9 @@ class Sandbox:
     workers: number of zygotes, i.e. how many run() calls can proceed at the same time.
     notebooks: notebooks are coming: the children's notebook libraries are imported at once,
     while the caller goes on, rather than at the first notebook.
+    notebook_template: a notebook whose code cells many of the notebooks share (the one they
+    were all made from): its cells are compiled once, where children are forked from, and a
+    cell with the same number and source is run from that code instead of compiled again.
     wait: False to return once the processes are started; ready() (or the first run) waits.
     require: isolation layers (REQUIREMENTS) without which no submission may be graded: raises
     IsolationRefused. SandboxUnavailable when the sandbox cannot run here at all.
@@ -291,6 +298,7 @@ class Sandbox:
         require: Sequence[str] = (),
         notebooks: bool = False,
         wait: bool = True,
+        notebook_template: Path | None = None,
     ) -> None:
         self.hide = [str(Path(p).resolve()) for p in hide]
         self._idle: queue.Queue[_Zygote] = queue.Queue()
@@ -304,11 +312,13 @@ class Sandbox:
         self.isolation, self.isolation_info = "", {}  # known once ready
         self._require = list(require)
         workers = max(1, workers)
+        template = str(Path(notebook_template).resolve()) if notebook_template else ""
         self._starting = _adopt_early(workers)
         for z in self._starting:
-            z.configure(self.hide, notebooks)
+            z.configure(self.hide, notebooks, template)
         self._starting += [
-            _Zygote(slot, self.hide, notebooks) for slot in range(len(self._starting), workers)
+            _Zygote(slot, self.hide, notebooks, template=template)
+            for slot in range(len(self._starting), workers)
         ]
         if wait:
             self.ready()
@@ -396,7 +406,7 @@ class Sandbox:
         dead.kill()
         if self._closed:
             return dead
-        fresh = _Zygote(dead.slot, dead.hide, dead.notebooks)
+        fresh = _Zygote(dead.slot, dead.hide, dead.notebooks, template=dead.template)
         fresh.wait_ready()
         with self._lock:
             if self._closed:  # closed while it started

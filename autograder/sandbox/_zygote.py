@@ -67,6 +67,8 @@ import numpy.linalg  # noqa: E402, F401 - numpy loads these lazily; submissions 
 import numpy.random  # noqa: E402, F401 - once here (~10 ms each), not in every child
 
 _warmed = False  # whether matplotlib is imported (in the fork server)
+# The template notebook's cells, compiled in the fork server: (number, source) -> (tree, code)
+TEMPLATE_CODE: dict[tuple[int, str], tuple[ast.Module, types.CodeType]] = {}
 _asked_warm = False  # whether the zygote has asked the fork server to import it
 
 MAX_RESULT_BYTES = 64 << 20  # per run, results of all groups together
@@ -241,6 +243,7 @@ class Setup:
             self.uid, self.uid_lock = claim_uid(config.get("lock_dir") or "/run/relulab")
             self.gid = self.uid
         self.view = _fsview.python_view(config.get("hide", []), found=found)
+        self.template = str(config.get("template") or "")  # a notebook path, from the grader
         self.mode, missing = self._choose_mode(os.environ.get("RELULAB_SANDBOX_MODE", ""))
         self.missing = missing
         self.layers = ["rlimits"]
@@ -918,6 +921,32 @@ def _warm_notebook_libraries() -> None:
         plt.close("all")
     except Exception:  # noqa: BLE001 - optional: a child imports it itself if it can
         pass
+    if SETUP is not None and SETUP.template:
+        _compile_template(SETUP.template)
+
+
+def _compile_template(path: str) -> None:
+    """Compile the code cells of the template notebook (a public notebook the grader names,
+    read before any child exists) as a child would: a child finds a cell of the same number
+    and source here and skips compiling it. A cell that does not compile is left out."""
+    try:
+        with open(path, "rb") as f:
+            nb = json.loads(f.read(16 << 20))
+        found = _nbruntime.cells(nb)
+    except Exception:  # noqa: BLE001 - optional: children compile everything themselves
+        return
+    for number, src in found:
+        try:
+            TEMPLATE_CODE[(number, src)] = _compile_cell(number, src)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+
+
+def _compile_cell(number: int, src: str) -> tuple[ast.Module, types.CodeType]:
+    """A cell's syntax tree and code, as Jupyter would compile it (magics dropped)."""
+    filename = f"<cell {number}>"
+    tree = compile(_strip_magics(src), filename, "exec", ast.PyCF_ONLY_AST, True)
+    return tree, compile(tree, filename, "exec", dont_inherit=True)
 
 
 def zygote_main() -> None:
@@ -1344,11 +1373,9 @@ def _load_ipynb(loader: _Loader, source: bytes, graded: frozenset = frozenset())
     sys.meta_path.insert(0, _nbruntime.StandIns())  # the real ones are outside the allow-list
     for number, src in cells:
         label = f"cell {number}"
-        filename = f"<{label}>"
-        loader.where[filename] = label
+        loader.where[f"<{label}>"] = label
         try:
-            tree = compile(_strip_magics(src), filename, "exec", ast.PyCF_ONLY_AST, True)
-            code = compile(tree, filename, "exec", dont_inherit=True)
+            tree, code = TEMPLATE_CODE.get((number, src)) or _compile_cell(number, src)
         except SyntaxError as exc:
             loader.note(f"{label} has a SyntaxError on line {exc.lineno}: {exc.msg}")
             continue

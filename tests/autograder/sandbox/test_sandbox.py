@@ -563,3 +563,46 @@ def test_a_prestarted_process_nobody_adopts_ends_without_setting_anything_up():
     assert z.proc.wait(timeout=5) == 0
     assert z.proc.stdout.read() == b""
     z.close()
+
+
+def test_template_cells_are_run_from_code_compiled_once(tmp_path):
+    """A cell of the template notebook (same number, same source) is run from the code the
+    fork server compiled: a submission that counts its own compile() calls sees only its other
+    cells compiled. The results are those of compiling everything (the control), a cell that
+    does not compile gets the same message, and a template cell moved to another number is
+    compiled as usual."""
+    import nbformat
+
+    spy = (
+        "import builtins\n"
+        "compiled = []\n"
+        "_compile = builtins.compile\n"
+        "def _spy(source, filename, *args, **kwargs):\n"
+        "    compiled.append(filename)\n"
+        "    return _compile(source, filename, *args, **kwargs)\n"
+        "builtins.compile = _spy\n"
+    )
+    given = "def double(x):\n    return 2 * x\n"
+    broken = "def oops(:\n"
+    answer = "def f():\n    return double(21), sorted(set(compiled))\n"
+
+    def notebook(path: Path, cells: list[str]) -> Path:
+        nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells]), path)
+        return path
+
+    template = notebook(tmp_path / "template.ipynb", [spy, given, broken, "x = 1\n"])
+    same = notebook(tmp_path / "same.ipynb", [spy, given, broken, answer])
+    moved = notebook(tmp_path / "moved.ipynb", [spy, "pass\n", given, broken, answer])
+    call = [Call("f", "q", "f")]
+    results = {}
+    for name, kwargs in {"template": {"notebook_template": template}, "plain": {}}.items():
+        with Sandbox(workers=1, notebooks=True, **kwargs) as box:
+            results[name] = [box.run(path, call, FAST) for path in (same, moved)]
+    (t_same, t_moved), (p_same, p_moved) = results["template"], results["plain"]
+    # cell 2 comes compiled; cell 3 does not compile, so it is not kept, and is tried again
+    assert t_same.outcomes["f"].value == (42, ["<cell 3>", "<cell 4>"])
+    assert p_same.outcomes["f"].value == (42, ["<cell 2>", "<cell 3>", "<cell 4>"])
+    assert t_moved.outcomes["f"].value == p_moved.outcomes["f"].value
+    assert t_moved.outcomes["f"].value == (42, ["<cell 2>", "<cell 3>", "<cell 4>", "<cell 5>"])
+    assert t_same.load_messages == p_same.load_messages and t_same.load_messages
+    assert any("cell 3" in m and "SyntaxError" in m for m in t_same.load_messages)
