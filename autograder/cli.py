@@ -140,6 +140,18 @@ def _installed(path: Path) -> bool:
     )
 
 
+def _any_notebook(paths: tuple[Path, ...]) -> bool:
+    """Whether a notebook is among ``paths`` or in a folder of them (a guess, made before the
+    submissions are looked for: it only decides what the sandbox imports ahead)."""
+    try:
+        return any(
+            p.suffix == ".ipynb" or (p.is_dir() and next(p.rglob("*.ipynb"), None) is not None)
+            for p in paths
+        )
+    except OSError:
+        return False
+
+
 def _check_cluster(cluster: str, jobs: int) -> None:
     """Refuse, before any grading, a --cluster that cannot work (also: distributed missing)."""
     from autograder.cluster import ClusterError, parse_cluster, require_distributed
@@ -264,8 +276,8 @@ def grade(
     FULL NAME_ID_assignsubmission_file_FILE (Moodle), ASSIGNMENT_USER_attempt_TIME_FILE
     (Blackboard). --roster maps names to ids explicitly.
     """
-    if cluster is None:
-        prestart(jobs)  # the sandbox's processes import their libraries while this goes on
+    if cluster is None:  # the sandbox's processes import their libraries while this goes on
+        prestart(jobs, notebooks=_any_notebook(submissions))
     from autograder.grade import course_problems
     from autograder.layout import LayoutError, find_entries, read_roster, wrong_assignment
 

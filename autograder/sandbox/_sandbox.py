@@ -121,7 +121,8 @@ class _Zygote:
     """One warm zygote process: numpy imported, forks one child per attempt.
 
     ``configure=False`` starts the process only: it imports its libraries and then waits for
-    :meth:`configure` (see :func:`prestart`)."""
+    :meth:`configure` (see :func:`prestart`); ``preload`` (default: ``notebooks``) has it import
+    the notebook libraries too, before its configuration."""
 
     def __init__(
         self,
@@ -130,6 +131,7 @@ class _Zygote:
         notebooks: bool = False,
         configure: bool = True,
         template: str = "",
+        preload: bool | None = None,
     ) -> None:
         self.slot = slot  # which worker (its children get a uid of their own: _zygote.claim_uid)
         self.hide: list[str] = []
@@ -139,8 +141,10 @@ class _Zygote:
         self.root_dir = ""
         self.uid = 0
         debug = os.environ.get("RELULAB_SANDBOX_DEBUG")
+        # --notebooks: import the notebook libraries at once, before any configuration
+        preload = notebooks if preload is None else preload
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(ZYGOTE)],
+            [sys.executable, "-I", "-B", str(ZYGOTE), *(["--notebooks"] if preload else [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None if debug else subprocess.DEVNULL,
@@ -242,19 +246,20 @@ _early: list[_Zygote] = []  # started by prestart(), not yet part of a Sandbox
 _early_lock = threading.Lock()
 
 
-def prestart(workers: int = 1) -> None:
+def prestart(workers: int = 1, notebooks: bool = False) -> None:
     """Start the processes of the next Sandbox (of up to ``workers`` zygotes) now.
 
     A zygote's start is mostly importing its libraries, which needs nothing the Sandbox is made
     with: started here, first thing in a command, that runs while the caller imports its own
     and reads its course; the next Sandbox adopts them and sends each its configuration (what
-    to hide, whether notebooks come). Processes nobody adopts end with this one (their input is
-    closed at exit, before any configuration: they set nothing up)."""
+    to hide, whether notebooks come). ``notebooks``: notebooks are coming, so the processes
+    import the notebook libraries (matplotlib) too. Processes nobody adopts end with this one
+    (their input is closed at exit, before any configuration: they set nothing up)."""
     with _early_lock:
         if not _early:
             atexit.register(_drop_early)
         while len(_early) < workers:
-            _early.append(_Zygote(len(_early), configure=False))
+            _early.append(_Zygote(len(_early), configure=False, preload=notebooks))
 
 
 def _adopt_early(workers: int) -> list[_Zygote]:

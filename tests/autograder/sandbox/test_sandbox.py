@@ -606,3 +606,24 @@ def test_template_cells_are_run_from_code_compiled_once(tmp_path):
     assert t_moved.outcomes["f"].value == (42, ["<cell 2>", "<cell 3>", "<cell 4>", "<cell 5>"])
     assert t_same.load_messages == p_same.load_messages and t_same.load_messages
     assert any("cell 3" in m and "SyntaxError" in m for m in t_same.load_messages)
+
+
+@pytest.mark.parametrize("notebooks", [True, False])
+def test_prestart_for_notebooks_imports_matplotlib_before_any_configuration(notebooks):
+    """Told notebooks are coming, a prestarted zygote imports matplotlib while it waits for its
+    configuration (its maps show matplotlib's extension modules); told nothing, it does not."""
+    from autograder.sandbox import _sandbox
+
+    z = _sandbox._Zygote(0, configure=False, preload=notebooks)  # noqa: SLF001
+
+    def mapped() -> bool:
+        with open(f"/proc/{z.proc.pid}/maps") as f:
+            return "/matplotlib/" in f.read()
+
+    try:
+        deadline = time.monotonic() + (20 if notebooks else 3)
+        while time.monotonic() < deadline and not mapped():
+            time.sleep(0.05)
+        assert mapped() is notebooks
+    finally:
+        z.close()
