@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -187,6 +188,9 @@ def _check_out(out: Path) -> None:
 @click.version_option(package_name="relulab")
 def main() -> None:
     """relulab: a course kit on how ReLU networks build functions, and its autograder."""
+    # course.yml is read with pydantic models of our own: no third-party pydantic plugin (an
+    # entry point of any installed package) runs in the grader, and none is looked for.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 @main.command()

@@ -151,6 +151,7 @@ def check_isolation(require: tuple[str, ...] = ()) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # as in autograder.cli.main
     parser = argparse.ArgumentParser(prog="python -m autograder.export.gradescope_run")
     parser.add_argument("--assignment", required=True)
     parser.add_argument(
