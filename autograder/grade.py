@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from autograder.cases import load_questions
-from autograder.cases.base import Case, Mistake, QuestionCases
+from autograder.cases.base import Case, Mistake, QuestionCases, known_spares, remember_spares
 from autograder.compare import Verdict
 from autograder.course import Course
 from autograder.layout import (  # noqa: F401 - re-exported: where submissions are found
@@ -449,6 +449,26 @@ def plan(course: Course, assignment: str, student: str, seed: int | None = None)
         group_limits[q.name] = _sandbox_limits(course.limits(assignment, q.name))
     limits = _sandbox_limits(course.limits(assignment))
     return Plan(s, questions, calls, limits, group_limits)
+
+
+def worked_out_profiles(course: Course, assignment: str) -> dict:
+    """The assignment's case profiles (which known mistakes each kind of instance spares: the
+    same for every student, worked out from fixed draws the first time a process plans), for
+    :func:`take_profiles` in another process: ``{"fingerprint": ..., "profiles": [...]}``."""
+    plan(course, assignment, "relulab-profiles")  # works out every kind's profile
+    return {"fingerprint": grading_fingerprint(course, assignment), "profiles": known_spares()}
+
+
+def take_profiles(course: Course, assignment: str, data: Any, fingerprint: str = "") -> bool:
+    """Use profiles from :func:`worked_out_profiles` if they were made for this very grading
+    setup (the same grading fingerprint); anything else is ignored (they are worked out
+    again). Whether they were all taken."""
+    if not isinstance(data, dict):
+        return False
+    if data.get("fingerprint") != (fingerprint or grading_fingerprint(course, assignment)):
+        return False
+    profiles = data.get("profiles")
+    return isinstance(profiles, list) and remember_spares(profiles) == len(profiles)
 
 
 def score(course: Course, assignment: str, p: Plan, run: RunResult) -> list[QuestionResult]:

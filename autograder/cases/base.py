@@ -263,6 +263,33 @@ def _wrong_mistakes(
 _SPARES: dict[tuple, tuple[str, ...]] = {}
 
 
+def known_spares() -> list[list[list[str]]]:
+    """The profiles worked out so far in this process, as JSON-able data: a list of [key,
+    spared mistakes] (see :func:`profiled`; each is the same for every student)."""
+    return [[list(key), list(spared)] for key, spared in _SPARES.items()]
+
+
+def remember_spares(table: Any) -> int:
+    """Take profiles from :func:`known_spares` of an earlier process (a Gradescope image's
+    build works them out once; each run would otherwise spend up to seconds on them). Rows
+    that are not [key of 4 strings, list of strings] are skipped; returns the rows taken."""
+    taken = 0
+    for row in table if isinstance(table, list) else []:
+        if not (isinstance(row, list) and len(row) == 2):
+            continue
+        key, spared = row
+        if (
+            isinstance(key, list)
+            and len(key) == 4
+            and all(isinstance(k, str) for k in key)
+            and isinstance(spared, list)
+            and all(isinstance(m, str) for m in spared)
+        ):
+            _SPARES.setdefault(tuple(key), tuple(spared))
+            taken += 1
+    return taken
+
+
 def _usual_spares(name, draw, reference, mistakes, kwargs, tol=None) -> tuple[str, ...]:
     key = (getattr(reference, "__qualname__", repr(reference)), name, repr(kwargs), repr(tol))
     if key not in _SPARES:

@@ -56,6 +56,8 @@ if ! {venv}/bin/python -m pip install --no-cache-dir -c "$SOURCE/constraints.txt
   {venv}/bin/python -m pip install --no-cache-dir "$SOURCE/{wheel}"
 fi
 {venv}/bin/python -c "import autograder.export.gradescope_run, reference"
+# The case profiles every run would otherwise work out first (up to seconds), once, here.
+{venv}/bin/python -m autograder.export.gradescope_run --assignment {name} --prepare
 
 # Everything the grader reads or runs is root's and writable by nobody else: the sandbox
 # refuses to start if the sandbox user could write to the interpreter or its packages.

@@ -67,6 +67,7 @@ import numpy.linalg  # noqa: E402, F401 - numpy loads these lazily; submissions 
 import numpy.random  # noqa: E402, F401 - once here (~10 ms each), not in every child
 
 _warmed = False  # whether matplotlib is imported (in the fork server)
+_figure_due = False  # whether the fork server is still to draw its first figure
 # The template notebook's cells, compiled in the fork server: (number, source) -> (tree, code)
 TEMPLATE_CODE: dict[tuple[int, str], tuple[ast.Module, types.CodeType]] = {}
 _asked_warm = False  # whether the zygote has asked the fork server to import it
@@ -485,6 +486,7 @@ class ForkServer:
                 return
             if not data:
                 return  # the zygote is gone
+            message: dict = {}
             try:
                 message = json.loads(data)
                 if message.get("op") == "warm":
@@ -501,6 +503,8 @@ class ForkServer:
                     except OSError:
                         pass
             sock.send(json.dumps(answer).encode())
+            if isinstance(message, dict) and message.get("op") == "spawn":
+                _draw_first_figure()  # while that child runs, for the ones after it
 
     @staticmethod
     def _fork_helper(message: dict, fds: list[int]) -> int:
@@ -885,20 +889,31 @@ def _warm_fork_server() -> None:
 
 
 def _warm_notebook_libraries() -> None:
-    """Import matplotlib (pyplot, Agg, the 3-D axes) once, and make and drop one figure with
-    the kinds of artists notebooks draw, so every later child has them: the imports are about
-    0.4 s and a process's first figure some 40 ms more (fonts, mathtext, converters) that every
-    notebook would otherwise pay again. Run in the fork server, on the first notebook or at
-    start when notebooks are coming (a batch of .py submissions never needs it). Its font cache
-    lives in the zygote's MPLCONFIGDIR (the grader's own, closed to the sandbox user).
-    Notebooks are read as plain JSON (nbformat is imported only for an old notebook format).
-    """
-    global _warmed
+    """Import matplotlib (pyplot, Agg, the 3-D axes) once, so every later child has it (about
+    0.4 s that every notebook would otherwise pay again), and compile the template notebook.
+    Run in the fork server, on the first notebook or at start when notebooks are coming (a
+    batch of .py submissions never needs it). Its font cache lives in the zygote's
+    MPLCONFIGDIR (the grader's own, closed to the sandbox user). Notebooks are read as plain
+    JSON (nbformat is imported only for an old notebook format). A first figure follows
+    once the first child is on its way (:func:`_draw_first_figure`)."""
+    global _warmed, _figure_due
     if _warmed:
         return
     _warmed = True
-    if not _import_notebook_libraries():
+    _figure_due = _import_notebook_libraries()
+    if SETUP is not None and SETUP.template:
+        _compile_template(SETUP.template)
+
+
+def _draw_first_figure() -> None:
+    """Make and drop one figure with the kinds of artists notebooks draw: a process's first
+    figure costs some 40 ms more than later ones (fonts, mathtext, converters), which every
+    child forked after this one is spared. Done in the fork server once, right after it
+    forked the first notebook's child (which pays it itself, rather than wait for this)."""
+    global _figure_due
+    if not _figure_due:
         return
+    _figure_due = False
     try:
         import matplotlib.pyplot as plt
 
@@ -917,10 +932,8 @@ def _warm_notebook_libraries() -> None:
             *np.meshgrid(grid, grid), np.add.outer(grid, grid)
         )
         plt.close("all")
-    except Exception:  # noqa: BLE001 - optional: a child imports it itself if it can
+    except Exception:  # noqa: BLE001 - optional: a child draws its first figure itself
         pass
-    if SETUP is not None and SETUP.template:
-        _compile_template(SETUP.template)
 
 
 def _import_notebook_libraries() -> bool:
