@@ -31,7 +31,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from reference._exact import TINY, Net, U, fsign, gamma, layer_info, to_fraction
+from reference._exact import TINY, LayerInfo, Net, U, fsign, gamma, layer_info, to_fraction
 from reference._validate import as_float_array, as_layers
 from reference.shallow import check_interval
 
@@ -144,6 +144,12 @@ def _exact_forward(
 
 # Intervals are processed in chunks of this many to bound the temporary arrays.
 _CHUNK = 1 << 19
+# No value of the float pass may reach this size (then none of its operations overflows): the
+# lean pass is skipped and non-finite values count as uncertain.
+_LIMIT = 1e300
+# A piece is kept in float only if it is wider than this times its ends' error bounds, so the
+# midpoint of its float ends is certified inside it (see `_Pieces._make_exact`).
+_GAP = 2.0 * (1.0 + 4.0 * U)
 
 
 class _Pieces:
@@ -159,8 +165,15 @@ class _Pieces:
 
     A float interval whose decision is not certain (a sign at an end within its error bound,
     two roots closer than their bounds, or a piece narrower than its ends' bounds) is made
-    exact: its midpoint (certified inside, see ``_thin``) gives the exact activation pattern
+    exact: its midpoint (certified inside, see ``_GAP``) gives the exact activation pattern
     there, hence the exact affine map of every unit and the exact ends of the interval.
+
+    The common case has a lean pass (``_lean_layer``) with far fewer array operations: a
+    layer whose units are all proportional (one representative; its roots are roots of every
+    unit, so each new edge has H = 0 exactly) and at most ``_CHUNK`` intervals, with every
+    sign at an edge and every new piece's width proven by the bounds. Its state is ``S``
+    (d + 4, n + 1), rows e, de, H (d rows), EH and 1, with e, de, H, EH views of it (S is
+    None after the general pass). ``hb`` bounds |H| (float and exact) a priori.
     """
 
     def __init__(self, net: Net, lo: tuple[float, Fraction], hi: tuple[float, Fraction]):
@@ -174,6 +187,23 @@ class _Pieces:
         self.done = 0  # hidden layers processed
         if not net.filtered:
             self.rec = {0: (lo[1], [lo[1]]), 1: (hi[1], [hi[1]])}
+        self.hb = max(abs(lo[0]), abs(hi[0]))
+        self.xmax = 2.0 * self.hb  # >= 2 |every float position|
+        self.S: np.ndarray | None = None
+
+    def _stacked(self) -> np.ndarray:
+        """The state as ``S`` (d + 4, n + 1) (see the class docstring), built if needed."""
+        if self.S is None:
+            self.S = np.concatenate(
+                [self.e[None], self.de[None], self.H, self.EH[None], np.ones((1, self.e.size))]
+            )
+            self.e, self.de, self.H, self.EH = (
+                self.S[0],
+                self.S[1],
+                self.S[2:-2],
+                self.S[-2],
+            )
+        return self.S
 
     # -- exact conversion ------------------------------------------------------------------
 
@@ -214,6 +244,14 @@ class _Pieces:
         d = W.shape[0]
         n = self.e.size - 1
         info = layer_info(net, index)
+        zb = (info.norm * self.hb + info.bmax) * (1.0 + 2.0**-20)  # >= |z|, float or exact
+        huge = not (zb < _LIMIT and self.xmax < _LIMIT)
+        if info.r0 >= 0 and n <= _CHUNK and net.filtered and not huge:
+            if self._lean_layer(index, info, self._stacked()):
+                self.hb = zb
+                return
+        self.hb = zb
+        self.S = None
         reps = info.reps
         Zx: dict[int, list[Fraction]] = {
             k: self._exact_pre(net.exact_rows(index), h) for k, (_, h) in self.rec.items()
@@ -315,6 +353,8 @@ class _Pieces:
         EZ = info.g_absW @ np.abs(H) if n_in > 1 else info.g_absW * np.abs(H)
         EZ += info.g_absb_col
         EZ += info.rowsum_col * EH
+        if not (self.hb < _LIMIT and self.xmax < _LIMIT):  # overflow possible
+            EZ[~np.isfinite(Z)] = np.inf
         # A column that is exactly 0 (zero bound) gives z = b exactly: 0 when b is 0.
         zero = None
         if info.zero_b or info.zero_rows:
@@ -404,7 +444,7 @@ class _Pieces:
         dr += np.maximum(dl, dh)
         dr += TINY
         del w
-        gap = 2.0 * (1.0 + 4.0 * U)
+        gap = _GAP
         first = None
         if reps.size > 1:
             first = np.ones(ii.size, dtype=bool)
@@ -457,6 +497,85 @@ class _Pieces:
         Hr, EHr = _relu_bounded(Zr, EZr)
         return ii + lo, r, dr, Hr, EHr, Hc, EHc
 
+    def _lean_layer(self, index: int, info: LayerInfo, S: np.ndarray) -> bool:
+        """The float pass of layer ``index`` when all its units are proportional (r0 >= 0).
+
+        S (d_in + 4, n + 1) is the state (see the class docstring). The roots are those of
+        the representative r0, where every unit of the layer is exactly 0. Returns False, with
+        the state untouched, unless the bounds prove r0's sign at every edge and every new
+        piece wider than ``_GAP`` times its ends' position bounds.
+        """
+        n = S.shape[1] - 1
+        d = info.wx.shape[0]
+        X = S[2:]  # (H; EH; 1)
+        Z = info.wx @ X  # (d, n + 1): pre-activations at the edges
+        EZ = info.mx @ np.abs(X)  # (d, n + 1): a bound on the error of each
+        z, ez = Z[info.r0], EZ[info.r0]
+        M = np.abs(z)
+        M -= ez  # M > 0 exactly where |z| > ez: the sign of z is certain
+        if not M.min() > 0.0:
+            return False
+        positive = z > 0.0
+        cross = positive[1:] != positive[:-1]  # (n,): the intervals with a root inside
+        every = bool(cross.all())
+        e, de = S[0], S[1]
+        if every:
+            za, zb, ea, eb, ma, mb = z[:-1], z[1:], ez[:-1], ez[1:], M[:-1], M[1:]
+            el, eh, dl, dh = e[:-1], e[1:], de[:-1], de[1:]
+        else:
+            ii = np.flatnonzero(cross)
+            jj = ii + 1
+            za, zb, ea, eb, ma, mb = z[ii], z[jj], ez[ii], ez[jj], M[ii], M[jj]
+            el, eh, dl, dh = e[ii], e[jj], de[ii], de[jj]
+        # The exact root is at T = Za / (Za - Zb) of the interval; with |Z - z| <= ez at the
+        # ends, |T - t| <= (ea + eb) / ((|za| - ea) + (|zb| - eb)) + 2 U (the rounding of t),
+        # and ma + mb is that denominator up to 2 U (the factor 2 covers it).
+        t = za / (za - zb)
+        dt = ea + eb
+        dt /= ma + mb
+        dt *= 2.0
+        dt += 7.0 * U  # 4 U for t, 3 U for the rounding of r below
+        # r = el + t w (w > 0): |r - exact| <= max(dl, dh) + (dt + 3 U) w + U |r|
+        w = eh - el
+        r = t * w
+        r += el
+        dr = dt * w
+        dr += np.maximum(dl, dh)
+        dr *= 1.0 + 16.0 * U  # covers the rounding of the bound itself
+        dr += 2.0 * U * self.xmax + TINY
+        # both new pieces wider than _GAP times their ends' bounds (dr >= dl, dh)
+        if not (np.minimum(r - el, eh - r) > _GAP * dr).all():
+            return False
+        m = t.size
+        out = np.empty((d + 4, n + 1 + m))
+        if every:
+            old, new = slice(0, None, 2), slice(1, None, 2)
+        else:
+            old = np.zeros(n + 1, dtype=np.intp)
+            np.cumsum(cross, out=old[1:])
+            old += np.arange(n + 1)
+            new = old[ii] + 1
+        out[:2, old] = S[:2]
+        out[0, new] = r
+        out[1, new] = dr
+        # next layer's input: relu; an entry certainly below 0 becomes exactly 0, no error
+        EZ[Z < -EZ] = 0.0
+        out[2 : d + 2, old] = np.maximum(Z, 0.0)
+        out[d + 2, old] = EZ.max(axis=0)
+        out[2 : d + 3, new] = 0.0
+        out[d + 3] = 1.0
+        rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
+        if self.rec:
+            rows = self.net.exact_rows(index)
+            for k, (x, h) in self.rec.items():
+                at = 2 * k if every else int(old[k])
+                rec[at] = (x, [q if q > 0 else Fraction(0) for q in self._exact_pre(rows, h)])
+        self.S = out
+        self.e, self.de, self.H, self.EH = out[0], out[1], out[2 : d + 2], out[d + 2]
+        self.rec = rec
+        self.done = index + 1
+        return True
+
     @staticmethod
     def _exact_pre(rows: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
         return [row[-1] + sum(w * v for w, v in zip(row, h, strict=False)) for row in rows]
@@ -471,6 +590,10 @@ class _Pieces:
         n = self.e.size - 1
         if n == 1:
             return np.zeros(0, dtype=bool)
+        info = layer_info(net, len(net) - 1)
+        zb = (info.norm * self.hb + info.bmax) * (1.0 + 2.0**-20)  # >= |y|, float or exact
+        if net.filtered and zb < _LIMIT and self.xmax < _LIMIT:
+            return self._exact_bends(self._lean_bends(info))
         Y = w @ self.H
         Y += b[0]
         EY = np.abs(w) @ np.abs(self.H)
@@ -478,6 +601,8 @@ class _Pieces:
         EY *= gamma(w.size)
         EY += self.EH * np.abs(w).sum()
         EY += TINY
+        if not (self.hb < _LIMIT and self.xmax < _LIMIT):  # overflow possible
+            EY[~np.isfinite(Y)] = np.inf
         rows = net.exact_rows(len(net) - 1) if self.rec or not net.filtered else []
         Yx = {k: self._exact_pre(rows, h)[0] for k, (_, h) in self.rec.items()}
         if not net.filtered:
@@ -493,6 +618,54 @@ class _Pieces:
             )
             bent[lo:hi] = (s_lo[1:] > s_hi[:-1]) | (s_hi[1:] < s_lo[:-1])
         del Y, EY
+        return self._exact_bends(bent)
+
+    def _lean_bends(self, info: LayerInfo) -> np.ndarray:
+        """Bool (n - 1,): the inner edges where the float bounds prove a slope change.
+
+        With fewer array operations than ``bends`` (its float part); no value may overflow.
+        """
+        S, n = self.S, self.e.size - 1
+        wx, mx = info.wx[0], info.mx[0]
+        safe = 1.0 + 16.0 * U  # covers the rounding of the bounds themselves
+        bent = np.empty(n - 1, dtype=bool)
+        for lo in range(0, n - 1, _CHUNK):
+            hi = min(n - 1, lo + _CHUNK)  # inner edges lo + 1 .. hi, pieces lo .. hi
+            if S is not None:
+                X = S[2:, lo : hi + 2]
+            else:  # after the general pass: stack this chunk only
+                at = slice(lo, hi + 2)
+                X = np.concatenate([self.H[:, at], self.EH[None, at], np.ones((1, hi + 2 - lo))])
+            y = wx @ X  # the output at the edges, each within ey of its exact value
+            ey = mx @ np.abs(X)
+            e, de = self.e[lo : hi + 2], self.de[lo : hi + 2]
+            num, den = y[1:] - y[:-1], e[1:] - e[:-1]
+            en = ey[1:] + ey[:-1]  # |num - exact| <= en + U |num|
+            a = np.abs(num)
+            a *= 2.0 * U
+            en += a
+            ed = de[1:] + de[:-1]  # |den - exact| <= ed + U den
+            ed += 2.0 * U * den
+            # piece slope s = num / den: |s - exact| <= (en + |s| ed) / (den - ed) + 2 U |s|
+            s = num / den
+            a = np.abs(s)
+            es = a * ed
+            es += en
+            den -= ed
+            es /= den
+            a *= 2.0 * U
+            es += a
+            es *= safe
+            change = np.abs(s[1:] - s[:-1])
+            change *= 1.0 - 4.0 * U
+            bent[lo:hi] = change > es[1:] + es[:-1]
+            if not den.min() > 0.0:  # an end's bound is not below the width: no decision
+                bent[lo:hi] &= (den[1:] > 0.0) & (den[:-1] > 0.0)
+        return bent
+
+    def _exact_bends(self, bent: np.ndarray) -> np.ndarray:
+        """``bent`` (n - 1,) with each False entry decided by the exact slopes next to it."""
+        net = self.net
         unsure = np.flatnonzero(~bent)
         if unsure.size:
             slopes: dict[int, Fraction] = {}
