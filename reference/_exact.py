@@ -241,12 +241,12 @@ class LayerInfo:
     (1 + gamma(2 n + 4)) rowsum, gamma(n) |b| + TINY) (d, n + 2) gives mx |X|, a bound on
     the error of every entry of z (the factor on rowsum covers the rounding of this float
     product of nonnegative terms). r0 is the layer's one representative unit, or -1 if it
-    has none or several. norm = max_u rowsum_u and bmax = max_u |b_u| (floats) bound the
+    has none or several (r0_zero_b: whether its b is 0). norm = max_u rowsum_u and bmax = max_u |b_u| (floats) bound the
     size of z: |z_u| <= norm max_j |h_j| + bmax.
     """
 
     __slots__ = ("rep", "ratio", "reps", "b_col", "g_absW", "g_absb_col", "rowsum_col")
-    __slots__ += ("zero_b", "zero_rows", "wx", "mx", "r0", "norm", "bmax")
+    __slots__ += ("zero_b", "zero_rows", "wx", "mx", "r0", "r0_zero_b", "norm", "bmax")
 
     def __init__(self, net: Net, layer: int) -> None:
         W, b = net.floats[layer]
@@ -266,6 +266,7 @@ class LayerInfo:
             [self.g_absW, (1.0 + gamma(2 * n + 4)) * self.rowsum_col, self.g_absb_col]
         )
         self.r0 = int(self.reps[0]) if self.reps.size == 1 else -1
+        self.r0_zero_b = self.r0 >= 0 and b[self.r0] == 0
         self.norm = float(self.rowsum_col.max(initial=0.0))
         self.bmax = float(np.abs(b).max(initial=0.0))
 

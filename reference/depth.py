@@ -170,8 +170,8 @@ class _Pieces:
 
     The common case has a lean pass (``_lean_layer``) with far fewer array operations: a
     layer whose units are all proportional (one representative; its roots are roots of every
-    unit, so each new edge has H = 0 exactly) and at most ``_CHUNK`` intervals, with every
-    sign at an edge and every new piece's width proven by the bounds. Its state is ``S``
+    unit, so each new edge has H = 0 exactly), with every sign at an edge and every new
+    piece's width proven by the bounds (else the layer takes the general pass). Its state is ``S``
     (d + 4, n + 1), rows e, de, H (d rows), EH and 1, with e, de, H, EH views of it (S is
     None after the general pass). ``hb`` bounds |H| (float and exact) a priori.
     """
@@ -246,11 +246,10 @@ class _Pieces:
         info = layer_info(net, index)
         zb = (info.norm * self.hb + info.bmax) * (1.0 + 2.0**-20)  # >= |z|, float or exact
         huge = not (zb < _LIMIT and self.xmax < _LIMIT)
-        if info.r0 >= 0 and n <= _CHUNK and net.filtered and not huge:
-            if self._lean_layer(index, info, self._stacked()):
-                self.hb = zb
-                return
         self.hb = zb
+        if info.r0 >= 0 and net.filtered and not huge:
+            self._lean_layer(index, info, self._stacked())
+            return
         self.S = None
         reps = info.reps
         Zx: dict[int, list[Fraction]] = {
@@ -497,29 +496,96 @@ class _Pieces:
         Hr, EHr = _relu_bounded(Zr, EZr)
         return ii + lo, r, dr, Hr, EHr, Hc, EHc
 
-    def _lean_layer(self, index: int, info: LayerInfo, S: np.ndarray) -> bool:
+    def _lean_layer(self, index: int, info: LayerInfo, S: np.ndarray) -> None:
         """The float pass of layer ``index`` when all its units are proportional (r0 >= 0).
 
         S (d_in + 4, n + 1) is the state (see the class docstring). The roots are those of
-        the representative r0, where every unit of the layer is exactly 0. Returns False, with
-        the state untouched, unless the bounds prove r0's sign at every edge and every new
-        piece wider than ``_GAP`` times its ends' position bounds.
+        the representative r0, where every unit of the layer is exactly 0 (its group; the
+        others are zero rows), so an interval gets at most one. Intervals whose decision the
+        bounds do not prove are made exact and split in exact arithmetic, as in ``layer``.
         """
         n = S.shape[1] - 1
         d = info.wx.shape[0]
-        X = S[2:]  # (H; EH; 1)
-        Z = info.wx @ X  # (d, n + 1): pre-activations at the edges
-        EZ = info.mx @ np.abs(X)  # (d, n + 1): a bound on the error of each
+        out = None if n <= _CHUNK else np.empty((d + 4, 2 * n + 1))  # room for n roots
+        at = 0  # the next free column of out
+        moved: dict[int, int] = {}  # rec key -> its column in out
+        Zx: dict[int, list[Fraction]] = {}  # exact pre-activations at rec edges
+        exact_roots: list[tuple[int, Fraction]] = []
+        for lo in range(0, n, _CHUNK):
+            hi = min(n, lo + _CHUNK)
+            nxt, r, dr, ii, bad = self._lean_chunk(info, S[:, lo : hi + 1], hi == n)
+            xi, xs = [], []
+            if bad:
+                rows = self.net.exact_rows(index)
+            for i in bad:
+                self._make_exact(lo + i)
+                for k in (lo + i, lo + i + 1):
+                    if k not in Zx:
+                        Zx[k] = self._exact_pre(rows, self.rec[k][1])
+                za, zb = Zx[lo + i], Zx[lo + i + 1]
+                if fsign(za[info.r0]) * fsign(zb[info.r0]) < 0:
+                    t = za[info.r0] / (za[info.r0] - zb[info.r0])
+                    xa, xb = self.rec[lo + i][0], self.rec[lo + i + 1][0]
+                    xi.append(i)
+                    xs.append(xa + t * (xb - xa))
+            if out is None:
+                out = np.empty((d + 4, nxt.shape[1] + r.size + len(xi)))
+            old, slots = _lean_write(out, at, nxt, r, dr, ii, np.array(xi, dtype=np.intp))
+            at += nxt.shape[1] + r.size + len(xi)
+            if self.rec:
+                for k in self.rec:
+                    if lo <= k < hi or k == hi == n:
+                        moved[k] = old.start + 2 * (k - lo) if ii is None else old[k - lo]
+            if xs:
+                exact_roots += zip(slots.tolist(), xs, strict=True)
+        if at < out.shape[1]:
+            out = out[:, :at].copy() if at < 0.75 * out.shape[1] else out[:, :at]
+        out[d + 3] = 1.0
+        rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
+        if self.rec:
+            rows = self.net.exact_rows(index)
+            for k, (x, h) in self.rec.items():
+                z = Zx[k] if k in Zx else self._exact_pre(rows, h)
+                rec[int(moved[k])] = (x, [q if q > 0 else Fraction(0) for q in z])
+        for slot, x in exact_roots:
+            rec[slot] = (x, [Fraction(0)] * d)
+        self.S = out
+        self.e, self.de, self.H, self.EH = out[0], out[1], out[2 : d + 2], out[d + 2]
+        self.rec = rec
+        for k, (x, row) in rec.items():
+            self._store_float(k, x, row)
+        self.done = index + 1
+
+    def _lean_chunk(self, info: LayerInfo, C: np.ndarray, last: bool) -> tuple:
+        """The lean float pass over the edges of C (d_in + 4, c + 1), columns of the state.
+
+        Returns the next state at the old edges nxt (d + 3, c, or c + 1 if ``last``: the
+        state's rows but the ones), the certain roots: positions r (m,), their bounds dr (m,)
+        and their intervals ii (m,) (None: one in every interval), then the intervals whose
+        decision is not proven (a list).
+        """
+        d, d_in = info.wx.shape[0], C.shape[0] - 4
+        X = C[2:]  # (H; EH; 1)
+        Z = info.wx @ X  # (d, c + 1): pre-activations at the edges
+        EZ = info.mx @ np.abs(X)  # (d, c + 1): a bound on the error of each
         z, ez = Z[info.r0], EZ[info.r0]
         M = np.abs(z)
         M -= ez  # M > 0 exactly where |z| > ez: the sign of z is certain
-        if not M.min() > 0.0:
-            return False
         positive = z > 0.0
-        cross = positive[1:] != positive[:-1]  # (n,): the intervals with a root inside
-        every = bool(cross.all())
-        e, de = S[0], S[1]
-        if every:
+        cross = positive[1:] != positive[:-1]  # (c,): the intervals with a root inside
+        bad = None
+        if info.r0_zero_b:  # an exact zero column (H = 0, EH = 0) gives z = 0 exactly
+            zero = (X[d_in] == 0.0) & ~X[:d_in].any(axis=0)
+            if zero.any():
+                M[zero] = np.inf
+                cross &= ~(zero[1:] | zero[:-1])
+        if not M.min() > 0.0:  # NaN counts as uncertain too
+            sure = M > 0.0
+            bad = ~(sure[1:] & sure[:-1])
+            cross &= ~bad
+        e, de = C[0], C[1]
+        if bad is None and cross.all():
+            ii = None
             za, zb, ea, eb, ma, mb = z[:-1], z[1:], ez[:-1], ez[1:], M[:-1], M[1:]
             el, eh, dl, dh = e[:-1], e[1:], de[:-1], de[1:]
         else:
@@ -543,38 +609,23 @@ class _Pieces:
         dr += np.maximum(dl, dh)
         dr *= 1.0 + 16.0 * U  # covers the rounding of the bound itself
         dr += 2.0 * U * self.xmax + TINY
-        # both new pieces wider than _GAP times their ends' bounds (dr >= dl, dh)
-        if not (np.minimum(r - el, eh - r) > _GAP * dr).all():
-            return False
-        m = t.size
-        out = np.empty((d + 4, n + 1 + m))
-        if every:
-            old, new = slice(0, None, 2), slice(1, None, 2)
-        else:
-            old = np.zeros(n + 1, dtype=np.intp)
-            np.cumsum(cross, out=old[1:])
-            old += np.arange(n + 1)
-            new = old[ii] + 1
-        out[:2, old] = S[:2]
-        out[0, new] = r
-        out[1, new] = dr
+        # both new pieces wider than _GAP times their ends' bounds (dr >= dl, dh); NaN fails
+        wide = np.minimum(r - el, eh - r) > _GAP * dr
+        if not wide.all():
+            if bad is None:
+                bad = np.zeros(cross.size, dtype=bool)
+            if ii is None:
+                ii = np.arange(cross.size)
+            bad[ii[~wide]] = True
+            ii, r, dr = ii[wide], r[wide], dr[wide]
+        keep = C.shape[1] if last else C.shape[1] - 1
+        nxt = np.empty((d + 3, keep))
+        nxt[:2] = C[:2, :keep]
         # next layer's input: relu; an entry certainly below 0 becomes exactly 0, no error
         EZ[Z < -EZ] = 0.0
-        out[2 : d + 2, old] = np.maximum(Z, 0.0)
-        out[d + 2, old] = EZ.max(axis=0)
-        out[2 : d + 3, new] = 0.0
-        out[d + 3] = 1.0
-        rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
-        if self.rec:
-            rows = self.net.exact_rows(index)
-            for k, (x, h) in self.rec.items():
-                at = 2 * k if every else int(old[k])
-                rec[at] = (x, [q if q > 0 else Fraction(0) for q in self._exact_pre(rows, h)])
-        self.S = out
-        self.e, self.de, self.H, self.EH = out[0], out[1], out[2 : d + 2], out[d + 2]
-        self.rec = rec
-        self.done = index + 1
-        return True
+        np.maximum(Z[:, :keep], 0.0, out=nxt[2 : d + 2])
+        EZ[:, :keep].max(axis=0, out=nxt[d + 2])
+        return nxt, r, dr, ii, [] if bad is None else np.flatnonzero(bad).tolist()
 
     @staticmethod
     def _exact_pre(rows: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
@@ -684,6 +735,36 @@ class _Pieces:
             for k in unsure:
                 bent[k] = slope(int(k)) != slope(int(k) + 1)
         return bent
+
+
+def _lean_write(out, at, nxt, r, dr, ii, xi) -> tuple[slice | np.ndarray, np.ndarray]:
+    """Write a lean chunk in order into out (d + 4, ...) from column ``at``.
+
+    nxt (d + 3, k): the old edges; r, dr (m,): float roots in intervals ii (m,) (None: one
+    in each); xi (x,): intervals of exact roots, whose columns are left to the caller (H and
+    EH are 0 at every root). Returns the columns of the old edges (a slice or (k,)) and of
+    the exact roots (x,).
+    """
+    k, rows = nxt.shape[1], nxt.shape[0]
+    if ii is None:  # then no exact roots
+        out[:rows, at : at + 2 * k : 2] = nxt
+        out[0, at + 1 : at + 2 * r.size : 2] = r
+        out[1, at + 1 : at + 2 * r.size : 2] = dr
+        out[2:rows, at + 1 : at + 2 * r.size : 2] = 0.0
+        return slice(at, at + 2 * k, 2), xi
+    counts = np.bincount(ii, minlength=k)
+    if xi.size:
+        counts[xi] += 1
+    old = np.zeros(k, dtype=np.intp)
+    np.cumsum(counts[: k - 1], out=old[1:])
+    old += np.arange(at, at + k)
+    new, slots = old[ii] + 1, old[xi] + 1
+    out[:rows, old] = nxt
+    out[0, new] = r
+    out[1, new] = dr
+    out[2:rows, new] = 0.0
+    out[2:rows, slots] = 0.0
+    return old, slots
 
 
 def _assemble(old, found, part, old_pos, slots, size) -> np.ndarray:
