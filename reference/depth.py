@@ -170,12 +170,13 @@ class _Pieces:
     exact: its midpoint (certified inside, see ``_GAP``) gives the exact activation pattern
     there, hence the exact affine map of every unit and the exact ends of the interval.
 
-    The common case has a lean pass (``_lean_layer``) with far fewer array operations: a
-    layer whose units are all proportional (one representative; its roots are roots of every
-    unit, so each new edge has H = 0 exactly), with every sign at an edge and every new
-    piece's width proven by the bounds (else the layer takes the general pass). Its state is ``S``
-    (d + 4, n + 1), rows e, de, H (d rows), EH and 1, with e, de, H, EH views of it (S is
-    None after the general pass). ``hb`` bounds |H| (float and exact) a priori.
+    A layer whose units are all proportional (one representative, as in the sawtooth or a
+    layer of width 1) takes a lean pass (``_lean_layer``) with far fewer array operations:
+    its roots are roots of every unit, so an interval gets at most one and each new edge has
+    H = 0 exactly; its state is ``S`` (d + 4, n + 1), rows e, de, H (d rows), EH and 1, with
+    e, de, H, EH views of it (S is None after the general pass). The output's slopes have a
+    lean pass too (``_lean_bends``). ``hb`` bounds |H| (float and exact) a priori: no lean
+    pass runs where a value could overflow.
     """
 
     def __init__(self, net: Net, lo: tuple[float, Fraction], hi: tuple[float, Fraction]):
@@ -443,6 +444,7 @@ class _Pieces:
         dr += 2.0 * U * np.abs(r)
         dr *= 2.0
         dr += np.maximum(dl, dh)
+        dr *= 1.0 + 8.0 * U  # covers the rounding of the sum (dl, dh carry none)
         dr += TINY
         del w
         gap = _GAP
@@ -483,6 +485,7 @@ class _Pieces:
         EZr += np.maximum(Ea, Eb)
         del Ea, Eb
         EZr += 4.0 * U * (np.abs(Za) + np.abs(Zr))
+        EZr *= 1.0 + 8.0 * U  # covers the rounding of the sum (Ea, Eb carry none)
         del Za, Zb, Z, EZ
         units = [int(reps[0])] if reps.size == 1 else np.unique(uu).tolist()
         for root_unit in units:
@@ -653,7 +656,7 @@ class _Pieces:
         EY = np.abs(w) @ np.abs(self.H)
         EY += abs(b[0])
         EY *= gamma(w.size)
-        EY += self.EH * np.abs(w).sum()
+        EY += self.EH * float(info.rowsum_col[0, 0])
         EY += TINY
         if huge:  # overflow possible
             EY[~np.isfinite(Y)] = np.inf
@@ -807,9 +810,11 @@ def _slope_bounds(
     num = Y[1:] - Y[:-1]
     en = EY[1:] + EY[:-1]
     en += 2.0 * U * np.abs(num)
+    en *= 1.0 + 8.0 * U  # covers the rounding of the sums (EY, de carry none)
     den = e[1:] - e[:-1]
     ed = de[1:] + de[:-1]
     ed += 2.0 * U * np.abs(den)
+    ed *= 1.0 + 8.0 * U
     d_lo = den - ed
     d_hi = den + ed
     del den, ed
