@@ -42,7 +42,7 @@ def path(request, monkeypatch):
 
 
 def check(path, layers, lo, hi) -> int:
-    """The count of both passes' kind, equal to the oracle's; the lean pass ran if it could."""
+    """The count, checked against the oracle and the edges; no lean layer if it is off."""
     kind, runs = path
     runs.clear()
     got = count_linear_pieces(layers, lo, hi)
