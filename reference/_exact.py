@@ -29,7 +29,17 @@ import numpy as np
 
 from reference._validate import as_layers
 
-__all__ = ["U", "TINY", "gamma", "to_fraction", "Net", "unit_groups", "layer_info", "fsign"]
+__all__ = [
+    "U",
+    "TINY",
+    "gamma",
+    "to_fraction",
+    "Net",
+    "unit_groups",
+    "LayerInfo",
+    "layer_info",
+    "fsign",
+]
 
 U = 2.0**-53  # unit roundoff of float64
 # Absolute error floor per bound: far above any sum of underflow errors (2**-1074 each).
@@ -224,11 +234,20 @@ class LayerInfo:
 
     rep, ratio: from ``unit_groups``; reps: the representatives (k,); b_col (d, 1);
     g_absW = gamma(n) |W| (d, n); g_absb_col = gamma(n) |b| + TINY (d, 1); rowsum_col =
-    sum_j |W_uj| (d, 1); zero_b: whether some b_u is 0; zero_rows: whether some row is 0.
+    (1 + gamma(2 n + 4)) sum_j |W_uj| (d, 1), the factor covering the rounding of the float
+    bound sum_j |W_uj| EH + ... it enters; zero_b: whether some b_u is 0; zero_rows: whether
+    some row is 0.
+
+    For inputs stacked as X = (H; EH; 1) (n + 2 rows, EH a bound on the error of every entry
+    of its column): wx = (W, 0, b) (d, n + 2) gives z = wx X and mx = (g_absW, rowsum_col,
+    g_absb_col) (d, n + 2) gives mx |X|, a bound on the error of every entry of z. r0 is the
+    layer's one representative unit, or -1 if it has none or several; r0_zero_b: whether its
+    b is 0. norm = max_u sum_j |W_uj| and bmax = max_u |b_u| (floats, up to the rounding
+    above) bound the size of z: |z_u| <= norm max_j |h_j| + bmax.
     """
 
     __slots__ = ("rep", "ratio", "reps", "b_col", "g_absW", "g_absb_col", "rowsum_col")
-    __slots__ += ("zero_b", "zero_rows")
+    __slots__ += ("zero_b", "zero_rows", "wx", "mx", "r0", "r0_zero_b", "norm", "bmax")
 
     def __init__(self, net: Net, layer: int) -> None:
         W, b = net.floats[layer]
@@ -240,9 +259,15 @@ class LayerInfo:
         self.b_col = b[:, None].copy()
         self.g_absW = g * absW
         self.g_absb_col = (g * np.abs(b) + TINY)[:, None]
-        self.rowsum_col = absW.sum(axis=1)[:, None]
+        self.rowsum_col = (1.0 + gamma(2 * n + 4)) * absW.sum(axis=1)[:, None]
         self.zero_b = bool((b == 0).any())
         self.zero_rows = bool((self.rep < 0).any())
+        self.wx = np.column_stack([W, np.zeros(d), b])
+        self.mx = np.column_stack([self.g_absW, self.rowsum_col, self.g_absb_col])
+        self.r0 = int(self.reps[0]) if self.reps.size == 1 else -1
+        self.r0_zero_b = self.r0 >= 0 and b[self.r0] == 0
+        self.norm = float(self.rowsum_col.max(initial=0.0))
+        self.bmax = float(np.abs(b).max(initial=0.0))
 
 
 _INFO_CACHE: dict[tuple[tuple[int, ...], bytes], LayerInfo] = {}

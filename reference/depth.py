@@ -31,7 +31,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from reference._exact import TINY, Net, U, fsign, gamma, layer_info, to_fraction
+from reference._exact import TINY, LayerInfo, Net, U, fsign, gamma, layer_info, to_fraction
 from reference._validate import as_float_array, as_layers
 from reference.shallow import check_interval
 
@@ -144,6 +144,14 @@ def _exact_forward(
 
 # Intervals are processed in chunks of this many to bound the temporary arrays.
 _CHUNK = 1 << 19
+# No value of the float pass may reach this size (then none of its operations overflows): the
+# lean pass is skipped and non-finite values count as uncertain.
+_LIMIT = 1e300
+# A piece is kept in float only if it is wider than this times its ends' error bounds, so the
+# midpoint of its float ends is certified inside it (see `_Pieces._make_exact`).
+_GAP = 2.0 * (1.0 + 4.0 * U)
+# Whether the lean pass may run (the tests turn it off to check the general pass alone).
+_LEAN = True
 
 
 class _Pieces:
@@ -159,8 +167,16 @@ class _Pieces:
 
     A float interval whose decision is not certain (a sign at an end within its error bound,
     two roots closer than their bounds, or a piece narrower than its ends' bounds) is made
-    exact: its midpoint (certified inside, see ``_thin``) gives the exact activation pattern
+    exact: its midpoint (certified inside, see ``_GAP``) gives the exact activation pattern
     there, hence the exact affine map of every unit and the exact ends of the interval.
+
+    A layer whose units are all proportional (one representative, as in the sawtooth or a
+    layer of width 1) takes a lean pass (``_lean_layer``) with far fewer array operations:
+    its roots are roots of every unit, so an interval gets at most one and each new edge has
+    H = 0 exactly; its state is ``S`` (d + 4, n + 1), rows e, de, H (d rows), EH and 1, with
+    e, de, H, EH views of it (S is None after the general pass). The output's slopes have a
+    lean pass too (``_lean_bends``). ``hb`` bounds |H| (float and exact) a priori: no lean
+    pass runs where a value could overflow.
     """
 
     def __init__(self, net: Net, lo: tuple[float, Fraction], hi: tuple[float, Fraction]):
@@ -174,6 +190,23 @@ class _Pieces:
         self.done = 0  # hidden layers processed
         if not net.filtered:
             self.rec = {0: (lo[1], [lo[1]]), 1: (hi[1], [hi[1]])}
+        self.hb = max(abs(lo[0]), abs(hi[0]))
+        self.xmax = 2.0 * self.hb  # >= 2 |every float position|
+        self.S: np.ndarray | None = None
+
+    def _stacked(self) -> np.ndarray:
+        """The state as ``S`` (d + 4, n + 1) (see the class docstring), built if needed."""
+        if self.S is None:
+            self.S = np.concatenate(
+                [self.e[None], self.de[None], self.H, self.EH[None], np.ones((1, self.e.size))]
+            )
+            self.e, self.de, self.H, self.EH = (
+                self.S[0],
+                self.S[1],
+                self.S[2:-2],
+                self.S[-2],
+            )
+        return self.S
 
     # -- exact conversion ------------------------------------------------------------------
 
@@ -214,6 +247,13 @@ class _Pieces:
         d = W.shape[0]
         n = self.e.size - 1
         info = layer_info(net, index)
+        zb = (info.norm * self.hb + info.bmax) * (1.0 + 2.0**-20)  # >= |z|, float or exact
+        huge = not (zb < _LIMIT and self.xmax < _LIMIT)
+        self.hb = zb
+        if _LEAN and info.r0 >= 0 and net.filtered and not huge:
+            self._lean_layer(index, info, self._stacked())
+            return
+        self.S = None
         reps = info.reps
         Zx: dict[int, list[Fraction]] = {
             k: self._exact_pre(net.exact_rows(index), h) for k, (_, h) in self.rec.items()
@@ -315,6 +355,8 @@ class _Pieces:
         EZ = info.g_absW @ np.abs(H) if n_in > 1 else info.g_absW * np.abs(H)
         EZ += info.g_absb_col
         EZ += info.rowsum_col * EH
+        if not (self.hb < _LIMIT and self.xmax < _LIMIT):  # overflow possible
+            EZ[~np.isfinite(Z)] = np.inf
         # A column that is exactly 0 (zero bound) gives z = b exactly: 0 when b is 0.
         zero = None
         if info.zero_b or info.zero_rows:
@@ -402,9 +444,10 @@ class _Pieces:
         dr += 2.0 * U * np.abs(r)
         dr *= 2.0
         dr += np.maximum(dl, dh)
+        dr *= 1.0 + 8.0 * U  # covers the rounding of the sum (dl, dh carry none)
         dr += TINY
         del w
-        gap = 2.0 * (1.0 + 4.0 * U)
+        gap = _GAP
         first = None
         if reps.size > 1:
             first = np.ones(ii.size, dtype=bool)
@@ -442,6 +485,7 @@ class _Pieces:
         EZr += np.maximum(Ea, Eb)
         del Ea, Eb
         EZr += 4.0 * U * (np.abs(Za) + np.abs(Zr))
+        EZr *= 1.0 + 8.0 * U  # covers the rounding of the sum (Ea, Eb carry none)
         del Za, Zb, Z, EZ
         units = [int(reps[0])] if reps.size == 1 else np.unique(uu).tolist()
         for root_unit in units:
@@ -457,6 +501,137 @@ class _Pieces:
         Hr, EHr = _relu_bounded(Zr, EZr)
         return ii + lo, r, dr, Hr, EHr, Hc, EHc
 
+    def _lean_layer(self, index: int, info: LayerInfo, S: np.ndarray) -> None:
+        """The float pass of layer ``index`` when all its units are proportional (r0 >= 0).
+
+        S (d_in + 4, n + 1) is the state (see the class docstring). The roots are those of
+        the representative r0, where every unit of the layer is exactly 0 (its group; the
+        others are zero rows), so an interval gets at most one. Intervals whose decision the
+        bounds do not prove are made exact and split in exact arithmetic, as in ``layer``.
+        """
+        n = S.shape[1] - 1
+        d = info.wx.shape[0]
+        out = None if n <= _CHUNK else np.empty((d + 4, 2 * n + 1))  # room for n roots
+        at = 0  # the next free column of out
+        moved: dict[int, int] = {}  # rec key -> its column in out
+        Zx: dict[int, list[Fraction]] = {}  # exact pre-activations at rec edges
+        exact_roots: list[tuple[int, Fraction]] = []
+        for lo in range(0, n, _CHUNK):
+            hi = min(n, lo + _CHUNK)
+            nxt, r, dr, ii, bad = self._lean_chunk(info, S[:, lo : hi + 1], hi == n)
+            xi, xs = [], []
+            if bad:
+                rows = self.net.exact_rows(index)
+            for i in bad:
+                self._make_exact(lo + i)
+                for k in (lo + i, lo + i + 1):
+                    if k not in Zx:
+                        Zx[k] = self._exact_pre(rows, self.rec[k][1])
+                za, zb = Zx[lo + i], Zx[lo + i + 1]
+                if fsign(za[info.r0]) * fsign(zb[info.r0]) < 0:
+                    t = za[info.r0] / (za[info.r0] - zb[info.r0])
+                    xa, xb = self.rec[lo + i][0], self.rec[lo + i + 1][0]
+                    xi.append(i)
+                    xs.append(xa + t * (xb - xa))
+            if out is None:
+                out = np.empty((d + 4, nxt.shape[1] + r.size + len(xi)))
+            old, slots = _lean_write(out, at, nxt, r, dr, ii, np.array(xi, dtype=np.intp))
+            at += nxt.shape[1] + r.size + len(xi)
+            if self.rec:
+                for k in self.rec:
+                    if lo <= k < hi or k == hi == n:
+                        moved[k] = old.start + 2 * (k - lo) if ii is None else old[k - lo]
+            if xs:
+                exact_roots += zip(slots.tolist(), xs, strict=True)
+        if at < out.shape[1]:
+            out = out[:, :at].copy() if at < 0.75 * out.shape[1] else out[:, :at]
+        out[d + 3] = 1.0
+        rec: dict[int, tuple[Fraction, list[Fraction]]] = {}
+        if self.rec:
+            rows = self.net.exact_rows(index)
+            for k, (x, h) in self.rec.items():
+                z = Zx[k] if k in Zx else self._exact_pre(rows, h)
+                rec[int(moved[k])] = (x, [q if q > 0 else Fraction(0) for q in z])
+        for slot, x in exact_roots:
+            rec[slot] = (x, [Fraction(0)] * d)
+        self.S = out
+        self.e, self.de, self.H, self.EH = out[0], out[1], out[2 : d + 2], out[d + 2]
+        self.rec = rec
+        for k, (x, row) in rec.items():
+            self._store_float(k, x, row)
+        self.done = index + 1
+
+    def _lean_chunk(self, info: LayerInfo, C: np.ndarray, last: bool) -> tuple:
+        """The lean float pass over the edges of C (d_in + 4, c + 1), columns of the state.
+
+        Returns the next state at the old edges nxt (d + 3, c, or c + 1 if ``last``: the
+        state's rows but the ones), the certain roots: positions r (m,), their bounds dr (m,)
+        and their intervals ii (m,) (None: one in every interval), then the intervals whose
+        decision is not proven (a list).
+        """
+        d, d_in = info.wx.shape[0], C.shape[0] - 4
+        X = C[2:]  # (H; EH; 1)
+        Z = info.wx @ X  # (d, c + 1): pre-activations at the edges
+        EZ = info.mx @ np.abs(X)  # (d, c + 1): a bound on the error of each
+        z, ez = Z[info.r0], EZ[info.r0]
+        M = np.abs(z)
+        M -= ez  # M > 0 exactly where |z| > ez: the sign of z is certain
+        positive = z > 0.0
+        cross = positive[1:] != positive[:-1]  # (c,): the intervals with a root inside
+        bad = None
+        if info.r0_zero_b:  # an exact zero column (H = 0, EH = 0) gives z = 0 exactly
+            zero = (X[d_in] == 0.0) & ~X[:d_in].any(axis=0)
+            if zero.any():
+                M[zero] = np.inf
+                cross &= ~(zero[1:] | zero[:-1])
+        if not M.min() > 0.0:  # NaN counts as uncertain too
+            sure = M > 0.0
+            bad = ~(sure[1:] & sure[:-1])
+            cross &= ~bad
+        e, de = C[0], C[1]
+        if bad is None and cross.all():
+            ii = None
+            za, zb, ea, eb, ma, mb = z[:-1], z[1:], ez[:-1], ez[1:], M[:-1], M[1:]
+            el, eh, dl, dh = e[:-1], e[1:], de[:-1], de[1:]
+        else:
+            ii = np.flatnonzero(cross)
+            jj = ii + 1
+            za, zb, ea, eb, ma, mb = z[ii], z[jj], ez[ii], ez[jj], M[ii], M[jj]
+            el, eh, dl, dh = e[ii], e[jj], de[ii], de[jj]
+        # The exact root is at T = Za / (Za - Zb) of the interval; with |Z - z| <= ez at the
+        # ends, |T - t| <= (ea + eb) / ((|za| - ea) + (|zb| - eb)) + 2 U (the rounding of t),
+        # and ma + mb is that denominator up to 2 U (the factor 2 covers it).
+        t = za / (za - zb)
+        dt = ea + eb
+        dt /= ma + mb
+        dt *= 2.0
+        dt += 7.0 * U  # 4 U for t, 3 U for the rounding of r below
+        # r = el + t w (w > 0): |r - exact| <= max(dl, dh) + (dt + 3 U) w + U |r|
+        w = eh - el
+        r = t * w
+        r += el
+        dr = dt * w
+        dr += np.maximum(dl, dh)
+        dr *= 1.0 + 16.0 * U  # covers the rounding of the bound itself
+        dr += 2.0 * U * self.xmax + TINY
+        # both new pieces wider than _GAP times their ends' bounds (dr >= dl, dh); NaN fails
+        wide = np.minimum(r - el, eh - r) > _GAP * dr
+        if not wide.all():
+            if bad is None:
+                bad = np.zeros(cross.size, dtype=bool)
+            if ii is None:
+                ii = np.arange(cross.size)
+            bad[ii[~wide]] = True
+            ii, r, dr = ii[wide], r[wide], dr[wide]
+        keep = C.shape[1] if last else C.shape[1] - 1
+        nxt = np.empty((d + 3, keep))
+        nxt[:2] = C[:2, :keep]
+        # next layer's input: relu; an entry certainly below 0 becomes exactly 0, no error
+        EZ[Z < -EZ] = 0.0
+        np.maximum(Z[:, :keep], 0.0, out=nxt[2 : d + 2])
+        EZ[:, :keep].max(axis=0, out=nxt[d + 2])
+        return nxt, r, dr, ii, [] if bad is None else np.flatnonzero(bad).tolist()
+
     @staticmethod
     def _exact_pre(rows: list[list[Fraction]], h: list[Fraction]) -> list[Fraction]:
         return [row[-1] + sum(w * v for w, v in zip(row, h, strict=False)) for row in rows]
@@ -471,13 +646,20 @@ class _Pieces:
         n = self.e.size - 1
         if n == 1:
             return np.zeros(0, dtype=bool)
+        info = layer_info(net, len(net) - 1)
+        zb = (info.norm * self.hb + info.bmax) * (1.0 + 2.0**-20)  # >= |y|, float or exact
+        huge = not (zb < _LIMIT and self.xmax < _LIMIT)
+        if _LEAN and net.filtered and not huge:
+            return self._exact_bends(self._lean_bends(info))
         Y = w @ self.H
         Y += b[0]
         EY = np.abs(w) @ np.abs(self.H)
         EY += abs(b[0])
         EY *= gamma(w.size)
-        EY += self.EH * np.abs(w).sum()
+        EY += self.EH * float(info.rowsum_col[0, 0])
         EY += TINY
+        if huge:  # overflow possible
+            EY[~np.isfinite(Y)] = np.inf
         rows = net.exact_rows(len(net) - 1) if self.rec or not net.filtered else []
         Yx = {k: self._exact_pre(rows, h)[0] for k, (_, h) in self.rec.items()}
         if not net.filtered:
@@ -493,6 +675,54 @@ class _Pieces:
             )
             bent[lo:hi] = (s_lo[1:] > s_hi[:-1]) | (s_hi[1:] < s_lo[:-1])
         del Y, EY
+        return self._exact_bends(bent)
+
+    def _lean_bends(self, info: LayerInfo) -> np.ndarray:
+        """Bool (n - 1,): the inner edges where the float bounds prove a slope change.
+
+        With fewer array operations than ``bends`` (its float part); no value may overflow.
+        """
+        S, n = self.S, self.e.size - 1
+        wx, mx = info.wx[0], info.mx[0]
+        safe = 1.0 + 16.0 * U  # covers the rounding of the bounds themselves
+        bent = np.empty(n - 1, dtype=bool)
+        for lo in range(0, n - 1, _CHUNK):
+            hi = min(n - 1, lo + _CHUNK)  # inner edges lo + 1 .. hi, pieces lo .. hi
+            if S is not None:
+                X = S[2:, lo : hi + 2]
+            else:  # after the general pass: stack this chunk only
+                at = slice(lo, hi + 2)
+                X = np.concatenate([self.H[:, at], self.EH[None, at], np.ones((1, hi + 2 - lo))])
+            y = wx @ X  # the output at the edges, each within ey of its exact value
+            ey = mx @ np.abs(X)
+            e, de = self.e[lo : hi + 2], self.de[lo : hi + 2]
+            num, den = y[1:] - y[:-1], e[1:] - e[:-1]
+            en = ey[1:] + ey[:-1]  # |num - exact| <= en + U |num|
+            a = np.abs(num)
+            a *= 2.0 * U
+            en += a
+            ed = de[1:] + de[:-1]  # |den - exact| <= ed + U den
+            ed += 2.0 * U * den
+            # piece slope s = num / den: |s - exact| <= (en + |s| ed) / (den - ed) + 2 U |s|
+            s = num / den
+            a = np.abs(s)
+            es = a * ed
+            es += en
+            den -= ed
+            es /= den
+            a *= 2.0 * U
+            es += a
+            es *= safe
+            change = np.abs(s[1:] - s[:-1])
+            change *= 1.0 - 4.0 * U
+            bent[lo:hi] = change > es[1:] + es[:-1]
+            if not den.min() > 0.0:  # an end's bound is not below the width: no decision
+                bent[lo:hi] &= (den[1:] > 0.0) & (den[:-1] > 0.0)
+        return bent
+
+    def _exact_bends(self, bent: np.ndarray) -> np.ndarray:
+        """``bent`` (n - 1,) with each False entry decided by the exact slopes next to it."""
+        net = self.net
         unsure = np.flatnonzero(~bent)
         if unsure.size:
             slopes: dict[int, Fraction] = {}
@@ -511,6 +741,36 @@ class _Pieces:
             for k in unsure:
                 bent[k] = slope(int(k)) != slope(int(k) + 1)
         return bent
+
+
+def _lean_write(out, at, nxt, r, dr, ii, xi) -> tuple[slice | np.ndarray, np.ndarray]:
+    """Write a lean chunk in order into out (d + 4, ...) from column ``at``.
+
+    nxt (d + 3, k): the old edges; r, dr (m,): float roots in intervals ii (m,) (None: one
+    in each); xi (x,): intervals of exact roots, whose columns are left to the caller (H and
+    EH are 0 at every root). Returns the columns of the old edges (a slice or (k,)) and of
+    the exact roots (x,).
+    """
+    k, rows = nxt.shape[1], nxt.shape[0]
+    if ii is None:  # then no exact roots
+        out[:rows, at : at + 2 * k : 2] = nxt
+        out[0, at + 1 : at + 2 * r.size : 2] = r
+        out[1, at + 1 : at + 2 * r.size : 2] = dr
+        out[2:rows, at + 1 : at + 2 * r.size : 2] = 0.0
+        return slice(at, at + 2 * k, 2), xi
+    counts = np.bincount(ii, minlength=k)
+    if xi.size:
+        counts[xi] += 1
+    old = np.zeros(k, dtype=np.intp)
+    np.cumsum(counts[: k - 1], out=old[1:])
+    old += np.arange(at, at + k)
+    new, slots = old[ii] + 1, old[xi] + 1
+    out[:rows, old] = nxt
+    out[0, new] = r
+    out[1, new] = dr
+    out[2:rows, new] = 0.0
+    out[2:rows, slots] = 0.0
+    return old, slots
 
 
 def _assemble(old, found, part, old_pos, slots, size) -> np.ndarray:
@@ -550,9 +810,11 @@ def _slope_bounds(
     num = Y[1:] - Y[:-1]
     en = EY[1:] + EY[:-1]
     en += 2.0 * U * np.abs(num)
+    en *= 1.0 + 8.0 * U  # covers the rounding of the sums (EY, de carry none)
     den = e[1:] - e[:-1]
     ed = de[1:] + de[:-1]
     ed += 2.0 * U * np.abs(den)
+    ed *= 1.0 + 8.0 * U
     d_lo = den - ed
     d_hi = den + ed
     del den, ed
