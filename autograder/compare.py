@@ -115,17 +115,25 @@ def close(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> np.nda
     return result
 
 
-def _values(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tuple[str, str]:
+_DIFFERENT = ("different", "different")  # what a judgment without messages says (agrees())
+
+
+def _values(
+    got: np.ndarray, want: np.ndarray, rtol: float, atol: float, detail: bool = True
+) -> tuple[str, str]:
     """('', '') if close, else (phrase, hidden phrase) describing the disagreement.
 
     Neither names an expected value; the hidden phrase has no error size either (it would
-    compare a student's chosen number with a hidden one), only counts of entries."""
+    compare a student's chosen number with a hidden one), only counts of entries. Without
+    ``detail`` the phrases are not made (only whether there is one counts)."""
     if want.dtype.kind == "b":
         wrong = got != want
     else:
         g = got.astype(np.float64)
         w = want.astype(np.float64)
         bad = ~np.isfinite(g) & np.isfinite(w)
+        if not detail:
+            return _DIFFERENT if bad.any() or not close(g, w, rtol, atol).all() else ("", "")
         if np.any(bad):
             kind = "NaN" if np.isnan(g[bad]).any() else "inf"
             text = f"{kind} at {int(np.sum(bad))} of {g.size} entries"
@@ -134,6 +142,8 @@ def _values(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> tupl
     n = int(np.count_nonzero(wrong))
     if n == 0:
         return "", ""
+    if not detail:
+        return _DIFFERENT
     if want.size == 1:
         return "a wrong value", "a wrong value"
     counted = f"wrong values at {n} of {want.size} entries"
@@ -161,7 +171,9 @@ def _shape_hidden(got: np.ndarray, want: np.ndarray) -> str:
     return f"the wrong shape: axis {axis} is {longer} than expected"
 
 
-def _compare(got: Any, want: Any, rtol: float, atol: float, top: int | None = None) -> _Problem:
+def _compare(
+    got: Any, want: Any, rtol: float, atol: float, top: int | None = None, detail: bool = True
+) -> _Problem:
     """_OK when ``got`` matches ``want``, else the first problem found.
 
     ``top`` is the number of items of the function's named tuple answer (API.md), when known:
@@ -186,7 +198,7 @@ def _compare(got: Any, want: Any, rtol: float, atol: float, top: int | None = No
                 f"dtype {got.dtype}; {expected}",
                 f"{got_kind} dtype; {expected}",
             )
-        text, hidden = _values(got, want, rtol, atol)
+        text, hidden = _values(got, want, rtol, atol, detail)
         return ((), "with", text, hidden) if text else _OK
     if isinstance(want, bool | np.bool_):
         if not isinstance(got, bool | np.bool_):
@@ -214,7 +226,7 @@ def _compare(got: Any, want: Any, rtol: float, atol: float, top: int | None = No
                 f"{describe(got)}; expected a float",
                 f"{kind_word(got)}; expected a float",
             )
-        text, hidden = _values(np.asarray(float(got)), np.asarray(float(want)), rtol, atol)
+        text, hidden = _values(np.asarray(float(got)), np.asarray(float(want)), rtol, atol, detail)
         return ((), "with", text, hidden) if text else _OK
     if isinstance(want, list | tuple):
         noun = type(want).__name__
@@ -238,7 +250,7 @@ def _compare(got: Any, want: Any, rtol: float, atol: float, top: int | None = No
             )
             return (), "with", f"{len(got)} items; expected {len(want)}", hidden
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            path, connector, text, hidden = _compare(g, w, rtol, atol)
+            path, connector, text, hidden = _compare(g, w, rtol, atol, detail=detail)
             if text:
                 return (i, *path), connector, text, hidden
         return _OK
@@ -256,6 +268,12 @@ def _subject(function: str, path: tuple[int, ...]) -> str:
     if path[0] < len(names):
         return names[path[0]] + rest
     return f"{ITEM_NAMES.get(function, 'item')} [{path[0]}]{rest}"
+
+
+def agrees(got: Any, want: Any, *, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """``compare(got, want, ...).passed``, without making the messages nobody will read (the
+    grader judges every known mistake on every instance it draws)."""
+    return not _compare(got, want, rtol, atol, detail=False)[2]
 
 
 def compare(

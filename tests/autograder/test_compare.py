@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.compare import close, compare
+from autograder.compare import agrees, close, compare
 
 
 def test_exact_match_and_tolerance():
@@ -150,3 +150,33 @@ def test_close_is_numpys_isclose_with_nan_equal(pairs, tol):
         with np.errstate(over="ignore"):
             one = close(np.asarray(g), np.asarray(w), rtol, atol)
             assert bool(one) == bool(np.isclose(g, w, rtol=rtol, atol=atol, equal_nan=True))
+
+
+_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 3),
+        st.sampled_from(_SPECIAL),
+        st.lists(st.sampled_from(_SPECIAL[:6] + [np.nan]), max_size=4).map(np.array),
+        st.lists(st.booleans(), max_size=4).map(np.array),
+        st.lists(st.integers(-2, 2), max_size=4).map(lambda v: np.array(v, dtype=np.int64)),
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple)),
+    max_leaves=6,
+)
+
+
+@given(_VALUES, _VALUES, st.sampled_from([(1e-6, 1e-9), (0.0, 0.0), (0.5, 1.0)]))
+def test_agrees_is_compares_verdict(got, want, tol):
+    """agrees() (no messages made) says what compare() says, for any pair of values compare
+    accepts: arrays of every kind and shape, scalars, None, nested lists and tuples."""
+    rtol, atol = tol
+    try:
+        verdict = compare(got, want, "f", rtol=rtol, atol=atol)
+    except TypeError:  # an expected value compare does not take: agrees() refuses it too
+        with pytest.raises(TypeError):
+            agrees(got, want, rtol=rtol, atol=atol)
+        return
+    assert agrees(got, want, rtol=rtol, atol=atol) is verdict.passed
+    assert agrees(want, want, rtol=rtol, atol=atol) or not compare(want, want, "f").passed

@@ -65,3 +65,35 @@ def test_public_cases_are_fixed_and_random_cases_follow_the_seed(assignment, que
     else:
         assert fingerprint(a) == fingerprint(b)
     assert fingerprint([c for c in a if c.public]) == fingerprint([c for c in b if c.public])
+
+
+@pytest.mark.parametrize("assignment", [a.name for a in COURSE.assignments])
+def test_fresh_copies_every_case_as_deepcopy_does(assignment):
+    """fresh() (the grader's copy of an instance before the reference sees it) gives what
+    copy.deepcopy gives: equal data, nothing shared with the case, shared parts still shared."""
+    from autograder.cases.base import fresh
+
+    table = load_questions(assignment)
+    for name, qc in table.items():
+        for case in qc.generate(np.random.default_rng(3)):
+            data = (case.args, case.kwargs)
+            mine, theirs = fresh(data), copy.deepcopy(data)
+            assert pickle.dumps(mine) == pickle.dumps(theirs), name  # pickle keeps sharing too
+            originals = {id(a) for a in _arrays(data)}
+            assert not originals & {id(a) for a in _arrays(mine)}, name
+    x = np.arange(3.0)
+    shared = fresh(([x, x], {"again": x}))
+    assert shared[0][0] is shared[0][1] is shared[1]["again"] and shared[0][0] is not x
+
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _arrays(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays(v)
+    elif hasattr(value, "bind"):
+        yield from _arrays(value.bind)
