@@ -143,12 +143,13 @@ class _Zygote:
         debug = os.environ.get("RELULAB_SANDBOX_DEBUG")
         # --notebooks: import the notebook libraries at once, before any configuration
         preload = notebooks if preload is None else preload
+        self.env = _child_env()  # a prestarted zygote is adopted only while this still holds
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-B", str(ZYGOTE), *(["--notebooks"] if preload else [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None if debug else subprocess.DEVNULL,
-            env=_child_env(),
+            env=self.env,
             cwd="/",
             close_fds=True,
             start_new_session=True,
@@ -263,9 +264,14 @@ def prestart(workers: int = 1, notebooks: bool = False) -> None:
 
 
 def _adopt_early(workers: int) -> list[_Zygote]:
-    """Up to ``workers`` prestarted zygotes (the rest are ended)."""
+    """Up to ``workers`` prestarted zygotes that were started as a zygote would be started now
+    (the same environment: e.g. the same RELULAB_SANDBOX_MODE) and are still alive; the rest
+    are ended."""
+    env = _child_env() if workers else None
     with _early_lock:
-        taken, rest = _early[:workers], _early[workers:]
+        usable = [z for z in _early if z.env == env and z.alive()]
+        taken = usable[:workers]
+        rest = [z for z in _early if z not in taken]
         _early.clear()
     for z in rest:
         z.close()
@@ -319,7 +325,8 @@ class Sandbox:
         workers = max(1, workers)
         template = str(Path(notebook_template).resolve()) if notebook_template else ""
         self._starting = _adopt_early(workers)
-        for z in self._starting:
+        for slot, z in enumerate(self._starting):
+            z.slot = slot
             z.configure(self.hide, notebooks, template)
         self._starting += [
             _Zygote(slot, self.hide, notebooks, template=template)

@@ -627,3 +627,18 @@ def test_prestart_for_notebooks_imports_matplotlib_before_any_configuration(note
         assert mapped() is notebooks
     finally:
         z.close()
+
+
+def test_a_prestarted_process_of_another_environment_is_not_adopted(monkeypatch):
+    """A zygote prestarted before RELULAB_SANDBOX_MODE changed (a test, a debugging session)
+    would start in the old mode: the next Sandbox starts its own instead, and ends the old."""
+    from autograder.sandbox import _sandbox, prestart
+
+    monkeypatch.delenv("RELULAB_SANDBOX_MODE", raising=False)
+    prestart(1)
+    (early,) = _sandbox._early  # noqa: SLF001 - the test looks inside
+    monkeypatch.setenv("RELULAB_SANDBOX_MODE", "plain")
+    with Sandbox(workers=1) as box:
+        assert [z.proc.pid for z in box._all] != [early.proc.pid]  # noqa: SLF001
+        assert box.isolation == "plain"
+    assert early.proc.wait(timeout=5) == 0 and _sandbox._early == []  # noqa: SLF001
