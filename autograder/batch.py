@@ -20,6 +20,8 @@ from autograder.grade import (
     find_entries,
     grade_submission,
     grading_fingerprint,
+    load_cached_profiles,
+    save_cached_profiles,
     seed_for,
 )
 from autograder.paths import released_notebook, source_roots
@@ -293,6 +295,7 @@ def grade_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     max_score = course.assignment(assignment).max_score
     fingerprint = grading_fingerprint(course, assignment)
+    had_profiles = load_cached_profiles(course, assignment, fingerprint)
     todo: list[Entry] = []
     for entry in entries:
         s = seed_for(course, assignment, student or entry.student, seed)
@@ -436,4 +439,6 @@ def grade_batch(
             _finish(out_dir, summary)  # still under our handler: a late Ctrl-C changes nothing
         finally:
             restore()
+    if not had_profiles and summary.graded:
+        save_cached_profiles(assignment, fingerprint)  # the next batch's first plans start warm
     return summary

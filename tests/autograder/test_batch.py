@@ -348,3 +348,39 @@ def test_course_visibility_reaches_the_results(tmp_path: Path, fake_sandbox, whe
     assert hidden and all(t["visibility"] == "hidden" for t in hidden)
     html = (tmp_path / "out" / "alice" / "feedback.html").read_text()
     assert "Hidden case details" not in html
+
+
+def test_a_batch_leaves_its_case_profiles_for_the_next_which_grades_the_same(
+    tmp_path: Path, monkeypatch
+):
+    """The first batch works out the case profiles and leaves them in the grader's cache
+    (closed to others); the next takes them and writes the same grades; a damaged cache file is
+    ignored and the grades are the same again."""
+    from autograder import grade as grade_module
+    from autograder.cases import base
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    taken: list[bool] = []
+
+    def load(c, a, f):
+        taken.append(grade_module.load_cached_profiles(c, a, f))
+        return taken[-1]
+
+    monkeypatch.setattr(batch, "load_cached_profiles", load)
+    course = load_course()
+    files = sorted((course_root() / "samples" / "composition").glob("*.py"))
+    folder = tmp_path / "cache" / "relulab" / "profiles"
+    grades = []
+    for run in range(3):
+        if run == 2:  # damaged: not JSON
+            for path in folder.iterdir():
+                path.write_text("{not json")
+        monkeypatch.setattr(base, "_SPARES", {})  # as a fresh process starts
+        out = tmp_path / f"out{run}"
+        batch.grade_batch(files, course, "composition", out, jobs=1)
+        grades.append((out / "grades.csv").read_text())
+    assert taken == [False, True, False]
+    cached = list(folder.iterdir())
+    assert len(cached) == 1 and cached[0].stat().st_mode & 0o077 == 0
+    assert json.loads(cached[0].read_text())["profiles"]  # written again after the damage
+    assert grades[0] == grades[1] == grades[2] and all(f.stem in grades[0] for f in files)
