@@ -126,15 +126,20 @@ def test_otter_run_scores_match_relulab(assigned: Path, tmp_path: Path) -> None:
     relulab = relulab_scores(subs)  # student id = file stem, as in otter run
     max_score = load_course().assignment(ASSIGNMENT).max_score
     zip_path = _zip(assigned, ASSIGNMENT)
-    # Two otter runs side by side; each takes ~30 s alone, but over 120 s while the rest of
-    # the suite shares the machine's 2 cores (seen twice): the limit is for a run that hangs.
-    with ThreadPoolExecutor(2) as pool:
-        runs = {
-            student: pool.submit(
-                run_otter, zip_path, subs / f"{student}.ipynb", tmp_path / "out" / student, 400
-            )
-            for student in ("alice", "bob")
-        }
+
+    def run(student: str) -> tuple[int, dict]:
+        # otter's own run of a correct notebook was seen to stall now and then (3 of ~10
+        # suite runs; ~30 s alone otherwise): its kernel idle, no relulab process alive, otter
+        # waiting on it. Such a stall (status 124) gets one more run; anything else counts.
+        for attempt in range(2):
+            out = tmp_path / "out" / f"{student}-{attempt}"
+            status, results = run_otter(zip_path, subs / f"{student}.ipynb", out, 120)
+            if status != 124:
+                break
+        return status, results
+
+    with ThreadPoolExecutor(2) as pool:  # two otter runs side by side
+        runs = {student: pool.submit(run, student) for student in ("alice", "bob")}
     for student, future in runs.items():
         status, results = future.result()
         assert status == 0, results
