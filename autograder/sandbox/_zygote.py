@@ -426,6 +426,7 @@ class ForkServer:
     def __init__(self) -> None:
         self.sock = -1
         self.pid = 0
+        self.gone = False  # its end of the socket closed: it has died (or is dying)
 
     def start(self, keep_closed: list[int], warm: bool = False) -> None:
         """Fork the server; with ``warm`` it imports the notebook libraries first, while the
@@ -454,6 +455,10 @@ class ForkServer:
         self.sock, self.pid = mine, pid
 
     def alive(self) -> bool:
+        # A killed server closes its files before its parent can wait for it: a closed socket
+        # is the earlier and the certain sign (no child holds its end: children close all fds).
+        if self.gone:
+            return False
         try:
             return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
         except ChildProcessError:
@@ -463,8 +468,15 @@ class ForkServer:
         try:
             socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
             data = self.sock.recv(4096)
-            return json.loads(data) if data else {}
-        except (OSError, ValueError):
+        except OSError:
+            self.gone = True
+            return {}
+        if not data:
+            self.gone = True
+            return {}
+        try:
+            return json.loads(data)
+        except ValueError:
             return {}
 
     def warm(self) -> None:

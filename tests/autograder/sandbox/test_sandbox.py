@@ -525,6 +525,30 @@ def test_a_dead_fork_server_costs_one_regrade_not_the_batch(write):
         assert one.run(sub, [Call("f", "q", "f")], FAST).outcomes["f"].value == 7  # replaced
 
 
+def test_a_fork_server_whose_socket_closed_counts_as_gone_before_it_can_be_waited_for():
+    # A killed process closes its files before it becomes a zombie its parent can wait for; in
+    # that window the zygote must still see the server as gone (CI once saw "could not start a
+    # process" there instead of a replaced zygote). Here the process stays alive for good.
+    import socket
+    import subprocess
+
+    from autograder.sandbox._zygote import ForkServer
+
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    stand_in = subprocess.Popen(["sleep", "30"])
+    try:
+        server = ForkServer()
+        server.sock, server.pid = mine, stand_in.pid
+        assert server.alive() is True  # our child, running
+        theirs.close()
+        assert server.spawn({}, [], "", []) == 0
+        assert server.alive() is False and stand_in.poll() is None
+    finally:
+        stand_in.kill()
+        stand_in.wait()
+        mine.close()
+
+
 def test_prestarted_processes_are_adopted_and_get_the_hide_list_late(write):
     """prestart() starts a Sandbox's zygotes before anything is known; the Sandbox made later
     adopts them (the same processes) and its hide list reaches them: hiding a folder inside
