@@ -57,15 +57,23 @@ def image(tmp_path_factory) -> tuple[Path, Path]:
         check=True,
     )  # fmt: skip
     base = CACHE / "debian12-minbase"
-    if not (base / "usr" / "bin" / "apt-get").exists():
+    for attempt in range(3):  # the mirror fails now and then (CI saw it once): try again
+        if (base / "usr" / "bin" / "apt-get").exists():
+            break
         shutil.rmtree(base, ignore_errors=True)
         base.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
+        boot = subprocess.run(
             ["debootstrap", "--variant=minbase", "bookworm", str(base), MIRROR],
-            check=True,
             capture_output=True,
+            text=True,
             timeout=900,
         )
+        if boot.returncode != 0:
+            log = base / "debootstrap" / "debootstrap.log"
+            tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
+            print(f"debootstrap try {attempt + 1} failed:", boot.stdout[-1500:], boot.stderr, tail)
+            shutil.rmtree(base, ignore_errors=True)
+    assert (base / "usr" / "bin" / "apt-get").exists(), "debootstrap failed three times"
     export(work / "zips")
     img = work / "image"
     subprocess.run(["cp", "-a", str(base), str(img)], check=True)
