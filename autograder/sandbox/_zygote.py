@@ -954,11 +954,34 @@ def _import_notebook_libraries() -> bool:
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot  # noqa: F401
-        import mpl_toolkits.mplot3d  # noqa: F401
+        with _no_property_tables():
+            import matplotlib.pyplot  # noqa: F401
+            import mpl_toolkits.mplot3d  # noqa: F401
     except Exception:  # noqa: BLE001 - optional: a child imports it itself if it can
         return False
     return True
+
+
+class _no_property_tables:
+    """While pyplot imports, ``matplotlib.artist.kwdoc`` returns an empty table.
+
+    As its modules import, matplotlib writes into docstrings (``Artist.set`` of every artist
+    class, ``%(Line2D:kwdoc)s`` and the like) a table of each class's settable properties,
+    found by parsing every setter's docstring: about 0.1 s of pyplot's 0.3 s, for help pages
+    nobody in the sandbox reads. Nothing else uses those tables: ``set()``'s signature, what
+    artists accept and every error message are matplotlib's own. kwdoc is the real function
+    again once pyplot is in, for any submission that calls it."""
+
+    def __enter__(self) -> None:
+        from matplotlib import artist
+
+        self.module, self.real = artist, getattr(artist, "kwdoc", None)
+        if self.real is not None:
+            artist.kwdoc = lambda _artist: ""
+
+    def __exit__(self, *exc: object) -> None:
+        if self.real is not None:
+            self.module.kwdoc = self.real
 
 
 def _compile_template(path: str) -> None:

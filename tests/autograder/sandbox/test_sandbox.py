@@ -492,6 +492,28 @@ def test_notebook_libraries_come_warm_from_the_fork_server(write, notebooks):
     assert (first_py, first_nb, later_py) == (notebooks, True, True)
 
 
+def test_warm_matplotlib_is_matplotlib_but_for_its_property_tables(write):
+    # The fork server imports pyplot without writing the property tables into docstrings;
+    # kwdoc itself works for a submission, and what artists accept and refuse is unchanged.
+    nb = _notebook(
+        write,
+        [
+            "import matplotlib.pyplot as plt\nfrom matplotlib import artist, lines\n"
+            "def table():\n    return artist.kwdoc(lines.Line2D)\n"
+            "def refused():\n    try:\n        plt.plot([1], [2], colour='r')\n"
+            "    except AttributeError as exc:\n        return str(exc)\n"
+            "def accepted():\n    (line,) = plt.plot([1], [2], color='r', lw=3)\n"
+            "    return line.get_linewidth()\n"
+        ],
+    )
+    calls = [Call("t", "q", "table"), Call("r", "q", "refused"), Call("a", "q", "accepted")]
+    with Sandbox(workers=1, notebooks=True) as one:
+        out = one.run(nb, calls, FAST).outcomes
+    assert "Properties:" in out["t"].value and "linewidth or lw: float" in out["t"].value
+    assert "unexpected keyword argument 'colour'" in out["r"].value
+    assert out["a"].value == 3.0
+
+
 def test_a_sandbox_started_without_waiting_is_waited_for_by_its_first_run(write):
     with Sandbox(workers=1, wait=False) as later:
         r = later.run(write("def f():\n    return 7\n"), [Call("f", "q", "f")], FAST)
