@@ -96,7 +96,7 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
     ``require``: isolation layers without which nothing is graded (the result says so and
     marks the submission for regrading instead)."""
     from autograder.export import student_id_from_metadata
-    from autograder.paths import released_notebook, source_roots
+    from autograder.paths import source_roots
     from autograder.text import file_name
 
     files = submission_files(root / "submission")
@@ -110,8 +110,9 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
         return zero_results(assignment, f"{why} Score: 0.")
     path = files[0]
     hide = [*source_roots(), root.resolve()]
-    # Started first and waited for last: its start (imports, isolation probes) runs while this
-    # process reads the course and the student's metadata.
+    # Adopts what main prestarted and is waited for last: its start (imports, isolation
+    # probes) runs while this process reads the course and the student's metadata. No notebook
+    # template: compiling it pays off from a batch's second notebook on, and here is only one.
     notebook = path.suffix == ".ipynb"
     sandbox = Sandbox(
         hide=hide,
@@ -119,7 +120,6 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
         require=require,
         notebooks=notebook,
         wait=False,
-        notebook_template=released_notebook(assignment) if notebook else None,
     )
     try:
         from autograder.course import load_course
