@@ -39,8 +39,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from autograder.cases.base import known_spares
 from autograder.course import Course
-from autograder.grade import Entry, grade_submission, grading_fingerprint, seed_for
+from autograder.grade import (
+    Entry,
+    grade_submission,
+    grading_fingerprint,
+    load_cached_profiles,
+    save_cached_profiles,
+    seed_for,
+    take_profiles,
+    worked_out_profiles,
+)
 from autograder.sandbox import CallOutcome, RunResult, Sandbox, SandboxUnavailable
 from autograder.text import clean
 
@@ -160,24 +170,40 @@ def _close_sandbox() -> None:
         box.close()
 
 
-def worker_sandbox(require: Sequence[str], hide: Sequence[str], workers: int = 1) -> Sandbox:
-    """This worker's warm sandbox for (require, hide), started on first use and kept.
+def worker_sandbox(
+    require: Sequence[str],
+    hide: Sequence[str],
+    workers: int = 1,
+    assignment: str = "",
+    notebooks: bool = False,
+) -> Sandbox:
+    """This worker's warm sandbox for (require, hide, assignment), started on first use and kept.
 
-    Raises SandboxUnavailable (IsolationRefused) when this worker cannot isolate as required;
-    the refusal is remembered, not retried for every submission.
+    ``assignment``: its released notebook (this worker's own copy) is the sandbox's notebook
+    template, as in a local batch; ``notebooks``: notebooks are coming (a hint for the start
+    only: a sandbox started without it grades notebooks too). Raises SandboxUnavailable
+    (IsolationRefused) when this worker cannot isolate as required; the refusal is remembered,
+    not retried for every submission.
     """
-    from autograder.paths import source_roots
+    from autograder.paths import released_notebook, source_roots
 
     with _lock:
         hidden = sorted({*map(str, hide), *map(str, source_roots()), str(_tmp_root())})
-        key = (tuple(require), tuple(hidden), workers)
+        template = released_notebook(assignment) if assignment else None
+        key = (tuple(require), tuple(hidden), workers, str(template or ""))
         if _state["key"] != key:
             if _state["key"] is None:
                 _at_exit(_close_sandbox)
             _close_sandbox()
             _state["key"] = key
             try:
-                _state["sandbox"] = Sandbox(hide=hidden, workers=workers, require=list(require))
+                _state["sandbox"] = Sandbox(
+                    hide=hidden,
+                    workers=workers,
+                    require=list(require),
+                    notebooks=notebooks,
+                    notebook_template=template,
+                )
             except SandboxUnavailable as exc:
                 _state["refused"] = exc
         if _state["refused"] is not None:
@@ -209,8 +235,16 @@ def _reply(kind: str, **fields: Any) -> bytes:
     return json.dumps({"kind": kind, **fields}, allow_nan=False).encode()
 
 
-def probe(version: str, digest: str, require: Sequence[str], hide: Sequence[str]) -> bytes:
-    """Run on every worker before a batch: refuse a mismatched relulab, warm the sandbox.
+def probe(
+    version: str,
+    digest: str,
+    require: Sequence[str],
+    hide: Sequence[str],
+    assignment: str = "",
+    notebooks: bool = False,
+) -> bytes:
+    """Run on every worker before a batch: refuse a mismatched relulab, warm the sandbox
+    (for ``assignment``'s notebooks when ``notebooks``: see :func:`worker_sandbox`).
 
     Returns JSON: kind "ok" (with the sandbox's isolation mode), "mismatch" or "refused"."""
     try:
@@ -218,7 +252,7 @@ def probe(version: str, digest: str, require: Sequence[str], hide: Sequence[str]
         if why:
             return _reply("mismatch", why=why)
         try:
-            box = worker_sandbox(require, hide, _threads())
+            box = worker_sandbox(require, hide, _threads(), assignment, notebooks)
         except SandboxUnavailable as exc:
             return _reply("refused", why=clean(str(exc), 2000))
         return _reply("ok", isolation=str(box.isolation))
@@ -270,8 +304,13 @@ def grade_remote(job: dict) -> bytes:
             )
         if why:
             return _reply("mismatch", why=why)
+        # The client's case profiles (the same for every student): this worker need not work
+        # them out (up to seconds an assignment), and every worker uses the very same ones.
+        take_profiles(course, assignment, job.get("profiles"), fingerprint)
         try:
-            box = worker_sandbox(job["require"], job["hide"], _threads())
+            box = worker_sandbox(
+                job["require"], job["hide"], _threads(), assignment, job["suffix"] == ".ipynb"
+            )
         except SandboxUnavailable as exc:
             return _reply("refused", why=clean(str(exc), 2000))
         folder = Path(tempfile.mkdtemp(dir=_tmp_root()))
@@ -305,6 +344,15 @@ def grade_remote(job: dict) -> bytes:
 
 
 # ---- the client's side -----------------------------------------------------------------------
+
+
+def _profiles(course: Course, assignment: str, fingerprint: str) -> dict:
+    """The assignment's case profiles for the workers: from this machine's cache, else worked
+    out here once (and cached) rather than once on every worker."""
+    if not load_cached_profiles(course, assignment, fingerprint):
+        worked_out_profiles(course, assignment)
+        save_cached_profiles(assignment, fingerprint)
+    return {"fingerprint": fingerprint, "profiles": known_spares()}
 
 
 def _number(x: Any) -> bool:
@@ -473,7 +521,11 @@ def grade_on_cluster(
                     f"the scheduler has {key}: {clean(value, 40)}; relulab expects "
                     f"{SCHEDULER_SETTINGS[key]} (see docs/cluster.md)"
                 )
-        answers = client.run(probe, version, digest, require, hidden, on_error="return")
+        notebooks = any(e.path.suffix == ".ipynb" for e in todo)
+        answers = client.run(
+            probe, version, digest, require, hidden, assignment, notebooks, on_error="return"
+        )
+        profiles = _profiles(course, assignment, fingerprint)
         kinds: dict[str, list[str]] = {}
         for addr, blob in answers.items():
             if type(blob) is not bytes:  # a worker that left meanwhile: its tasks go elsewhere
@@ -525,6 +577,7 @@ def grade_on_cluster(
                 "require": require,
                 "hide": hidden,
                 "draw_plots": draw_plots,
+                "profiles": profiles,
             }
 
         def expect(entry: Entry, sha: str | None) -> dict:

@@ -351,32 +351,13 @@ def test_ctrl_c_on_a_local_cluster_finishes_what_is_in_flight(cluster, tmp_path)
 
 def test_the_client_takes_only_a_reply_that_checks_out():
     """A worker's answer, graded for real here (grade_remote, its sandbox), then altered."""
-    from autograder.cluster import check_reply, code_digest, grade_remote, relulab_version
-    from autograder.grade import grading_fingerprint, seed_for
+    from autograder.cluster import check_reply, grade_remote
+    from autograder.grade import seed_for
     from autograder.plots import draw_failing_plots
 
     course = load_course()
-    source = (SAMPLES / "ben_partial.py").read_bytes()
-    sha = hashlib.sha256(source).hexdigest()
-    fingerprint = grading_fingerprint(course, "composition")
-    job = {
-        "course": course,
-        "assignment": "composition",
-        "name": "ben",
-        "student": "ben",
-        "seed": None,
-        "student_name": "",
-        "suffix": ".py",
-        "source": source,
-        "problem": None,
-        "sha256": sha,
-        "fingerprint": fingerprint,
-        "version": relulab_version(),
-        "digest": code_digest(),
-        "require": [],
-        "hide": [],
-        "draw_plots": draw_failing_plots,
-    }
+    job = _ben_job(draw_plots=draw_failing_plots)
+    sha, fingerprint = job["sha256"], job["fingerprint"]
     expect = {
         "submission": "ben",
         "assignment": "composition",
@@ -419,3 +400,68 @@ def test_the_client_takes_only_a_reply_that_checks_out():
     other = json.loads(grade_remote({**job, "digest": "0123456789abcdef"}))
     assert other["kind"] == "mismatch" and "grading code 0123456789abcdef" in other["why"]
     autograder.cluster._close_sandbox()  # the sandbox grade_remote started in this process
+
+
+def _ben_job(**extra) -> dict:
+    from autograder.cluster import code_digest, relulab_version
+    from autograder.grade import grading_fingerprint
+
+    course = load_course()
+    source = (SAMPLES / "ben_partial.py").read_bytes()
+    return {
+        "course": course,
+        "assignment": "composition",
+        "name": "ben",
+        "student": "ben",
+        "seed": None,
+        "student_name": "",
+        "suffix": ".py",
+        "source": source,
+        "problem": None,
+        "sha256": hashlib.sha256(source).hexdigest(),
+        "fingerprint": grading_fingerprint(course, "composition"),
+        "version": relulab_version(),
+        "digest": code_digest(),
+        "require": [],
+        "hide": [],
+        "draw_plots": None,
+        **extra,
+    }
+
+
+def test_a_worker_grades_with_the_clients_case_profiles_and_works_out_none(monkeypatch):
+    """The client ships the case profiles with each job: a worker (here a fresh process's
+    state) takes them and draws nothing to work them out; without them it works them out
+    itself. The grade is the same either way."""
+    from autograder.cases import base
+    from autograder.cluster import _profiles, grade_remote, worker_sandbox
+
+    course = load_course()
+    job = _ben_job()
+    monkeypatch.setattr(base, "_SPARES", {})
+    shipped = _profiles(course, "composition", job["fingerprint"])
+    assert len(shipped["profiles"]) > 0
+
+    worked: list[str] = []
+    real = base._usual_spares
+
+    def spy(name, *args, **kwargs):
+        known = len(base._SPARES)
+        out = real(name, *args, **kwargs)
+        if len(base._SPARES) > known:
+            worked.append(name)
+        return out
+
+    monkeypatch.setattr(base, "_usual_spares", spy)
+    scores = {}
+    for ships in (True, False):
+        monkeypatch.setattr(base, "_SPARES", {})  # a worker that knows no profile
+        worked.clear()
+        reply = json.loads(grade_remote(_ben_job(profiles=shipped if ships else None)))
+        assert reply["kind"] == "graded", reply
+        scores[ships] = (reply["results"]["score"], list(worked))
+    assert scores[True] == (3.0, [])
+    assert scores[False][0] == 3.0 and len(scores[False][1]) > 0
+    # the worker's sandbox compiles the assignment's released notebook, as a local batch's does
+    box = worker_sandbox([], [], 1, "composition", True)
+    assert box._all[0].template.endswith("exercises/composition.ipynb")  # noqa: SLF001
