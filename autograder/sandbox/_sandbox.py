@@ -19,13 +19,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import _procs
 from ._types import Call, CallOutcome, Limits, RunResult
-
-if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
 
 ZYGOTE = Path(__file__).with_name("_zygote.py")
 START_TIMEOUT_S = 60.0
@@ -320,7 +316,6 @@ class Sandbox:
         self._all: list[_Zygote] = []
         self._lock = threading.Lock()
         self._closed = False
-        self._sweeper: ThreadPoolExecutor | None = None  # removes finished runs' folders
         unknown = [r for r in require if r not in REQUIREMENTS]
         if unknown:
             raise ValueError(f"unknown isolation requirement(s): {', '.join(unknown)}")
@@ -393,10 +388,6 @@ class Sandbox:
         # rather than asked to exit: that skips interpreter teardown (about 0.3 s each).
         for z in self._all:
             z.kill()
-        with self._lock:
-            sweeper, self._sweeper = self._sweeper, None
-        if sweeper is not None:
-            sweeper.shutdown(wait=True)  # every run's folder removed
         if self.isolation == "container":
             # No PID namespace to tear down: whatever a zygote killed mid-run left behind is
             # found by the sandbox uid. Its lock is taken first, so that the uid cannot be
@@ -498,26 +489,7 @@ class Sandbox:
                 self._idle.put(zygote)
             return self._collect(calls, groups, answer, folder)
         finally:
-            self._sweep(folder)
-
-    def _sweep(self, folder: Path) -> None:
-        """Remove a finished run's folder (its inputs and results, already read) in the
-        background: right after a child's namespaces are torn down, one rmdir in six or so
-        takes 6-16 ms, which would otherwise hold up this worker's next submission. close()
-        waits until every folder is gone."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        with self._lock:
-            if self._sweeper is None and not self._closed:
-                self._sweeper = ThreadPoolExecutor(1, thread_name_prefix="relulab-sweep")
-            sweeper = self._sweeper
-        try:
-            if sweeper is not None:
-                sweeper.submit(shutil.rmtree, folder, True)
-                return
-        except RuntimeError:  # shut down by close() meanwhile
-            pass
-        shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _all_failed(
         self, calls: list[Call], message: str, status: str = "not_run", internal: bool = False
