@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import csv
 import ctypes
+import json
 import os
 import re
 import stat
 import sys
 import sysconfig
+import zlib
 from dataclasses import dataclass, field
 
 DISTRIBUTIONS = ("numpy", "matplotlib", "nbformat")  # what submissions and notebooks import
@@ -169,10 +171,26 @@ class Installed:
     libraries: tuple[str, ...]
 
 
-def installed(distributions: tuple[str, ...] = DISTRIBUTIONS) -> Installed:
+def installed(
+    distributions: tuple[str, ...] = DISTRIBUTIONS, cache: str | None = None
+) -> Installed:
     """The standard library, the installed files and folders of ``distributions`` (and what
-    they require), and the system libraries this process maps: nothing hidden yet."""
+    they require), and the system libraries this process maps: nothing hidden yet.
+
+    ``cache``: a folder of this process's own user, closed to everyone else, where the
+    installed entries (the slow part: reading each distribution's metadata, some 50 ms) are
+    kept between starts, valid while nothing is installed or removed on ``sys.path``."""
     stdlib = os.path.abspath(sysconfig.get_paths()["stdlib"])
+    key = _entries_key(distributions)
+    entries = _cached_entries(cache, key) if cache else None
+    if entries is None:
+        entries = _installed_entries(distributions)
+        if cache:
+            _store_entries(cache, key, entries)
+    return Installed(stdlib, frozenset(entries), tuple(_system_libraries()))
+
+
+def _installed_entries(distributions: tuple[str, ...]) -> set[str]:
     entries: set[str] = set()
     for dist in _distributions(distributions):
         root = os.path.abspath(str(dist.locate_file("")))
@@ -182,7 +200,70 @@ def installed(distributions: tuple[str, ...] = DISTRIBUTIONS) -> Installed:
             path = os.path.join(root, top)
             if os.path.lexists(path):
                 entries.add(path)
-    return Installed(stdlib, frozenset(entries), tuple(_system_libraries()))
+    return entries
+
+
+def _entries_key(distributions: tuple[str, ...]) -> list:
+    """What the installed entries depend on: the interpreter, the distributions asked for and
+    every folder of ``sys.path`` as it is now (installing, upgrading or removing anything
+    there adds or removes a name, so changes the folder's mtime)."""
+    folders = []
+    for entry in sys.path:
+        try:
+            st = os.stat(entry or ".")
+            folders.append([entry, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns])
+        except OSError:
+            folders.append([entry])
+    return [sys.executable, sys.version, list(distributions), list(NEVER), folders]
+
+
+def _cache_file(cache: str, key: list) -> str:
+    return os.path.join(cache, f"installed-{zlib.crc32(repr(key[:2]).encode()):08x}.json")
+
+
+def _cached_entries(cache: str, key: list) -> set[str] | None:
+    """The entries kept for ``key``, or None: none kept, another key, or a file that this
+    user does not own alone (anyone else who could write it could widen the allow-list),
+    or an entry that is not a name in a ``sys.path`` folder or is gone."""
+    try:
+        fd = os.open(_cache_file(cache, key), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = json.loads(f.read(1 << 20))
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    entries = data.get("entries")
+    folders = {os.path.abspath(p or ".") for p in sys.path}
+    if not isinstance(entries, list) or not all(
+        isinstance(e, str) and os.path.dirname(e) in folders and os.path.lexists(e) for e in entries
+    ):
+        return None
+    return set(entries)
+
+
+def _store_entries(cache: str, key: list, entries: set[str]) -> None:
+    """Keep ``entries`` for ``key`` (written whole, then renamed: a reader sees all or none)."""
+    path = _cache_file(cache, key)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump({"key": key, "entries": sorted(entries)}, f)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def python_view(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import sysconfig
@@ -75,3 +76,78 @@ def test_what_is_installed_is_read_as_importlib_metadata_reads_it():
     found = _fsview.installed()
     hide = [str(Path(numpy.__file__).parent / "linalg")]
     assert python_view(hide, found=found) == python_view(hide)
+
+
+def _fresh(tmp_path: Path):
+    """installed() without a cache, and the folder a cached call keeps its entries in."""
+    from autograder.sandbox import _fsview
+
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    return _fsview, _fsview.installed(), str(cache)
+
+
+def test_installed_entries_kept_between_starts_are_what_a_fresh_look_finds(tmp_path):
+    fsview, fresh, cache = _fresh(tmp_path)
+    first = fsview.installed(cache=cache)  # looks, and keeps what it found
+    (kept,) = Path(cache).glob("installed-*.json")
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert fsview._cached_entries(cache, fsview._entries_key(fsview.DISTRIBUTIONS)) == set(
+        fresh.entries
+    )
+    assert first == fresh == fsview.installed(cache=cache)
+
+
+def test_kept_entries_are_used_only_while_sys_path_is_unchanged(tmp_path, monkeypatch):
+    fsview, fresh, cache = _fresh(tmp_path)
+    fsview.installed(cache=cache)
+    (kept,) = Path(cache).glob("installed-*.json")
+    data = json.loads(kept.read_text())
+    numpy_dir = str(Path(numpy.__file__).parent)
+    data["entries"].remove(numpy_dir)  # what an older install found
+    kept.write_text(json.dumps(data))
+    key = fsview._entries_key(fsview.DISTRIBUTIONS)
+    assert numpy_dir not in fsview._cached_entries(cache, key)  # read as kept ...
+    site = Path(numpy_dir).parent
+    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path)])  # ... until sys.path changes
+    assert fsview._cached_entries(cache, fsview._entries_key(fsview.DISTRIBUTIONS)) is None
+    monkeypatch.undo()
+    st = site.stat()  # or a package is installed or removed in one of its folders
+    os.utime(site, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    try:
+        assert fsview._cached_entries(cache, fsview._entries_key(fsview.DISTRIBUTIONS)) is None
+        assert numpy_dir in fsview.installed(cache=cache).entries  # looked again, and kept
+        assert numpy_dir in json.loads(kept.read_text())["entries"]
+    finally:
+        os.utime(site, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_kept_entries_that_anyone_else_could_have_written_are_not_trusted(tmp_path):
+    """The kept entries become the allow-list: a file others can write, a link, or entries
+    that are no installed names are looked up again rather than believed."""
+    fsview, fresh, cache = _fresh(tmp_path)
+    fsview.installed(cache=cache)
+    (kept,) = Path(cache).glob("installed-*.json")
+    key = fsview._entries_key(fsview.DISTRIBUTIONS)
+    good = kept.read_text()
+    kept.chmod(0o620)
+    assert fsview._cached_entries(cache, key) is None
+    kept.chmod(0o600)
+    for planted in ("/", "/etc", str(tmp_path / "gone")):
+        data = json.loads(good)
+        data["entries"].append(planted)
+        kept.write_text(json.dumps(data))
+        assert fsview._cached_entries(cache, key) is None, planted
+        assert fsview.installed(cache=cache) == fresh
+    real = tmp_path / "elsewhere.json"
+    real.write_text(good)
+    real.chmod(0o600)
+    kept.unlink()
+    kept.symlink_to(real)
+    assert fsview._cached_entries(cache, key) is None
+    if os.geteuid() == 0:
+        kept.unlink()
+        kept.write_text(good)
+        kept.chmod(0o600)
+        os.chown(kept, SANDBOX, SANDBOX)  # another user's file, even with a closed mode
+        assert fsview._cached_entries(cache, key) is None
