@@ -1,7 +1,7 @@
 """Grading cost per submission and batch throughput, against a baseline of bare Python starts.
 
     python benchmarks/bench_grading.py [--n 60] [--jobs 2] [--repeat 3] [--notebooks]
-                                       [--nbgrader] [--folders]
+                                       [--nbgrader] [--folders] [--baseline REV]
 
 Copies the correct composition sample N times (with --notebooks: the released exercise notebook
 with its answers filled in, plot cells and all, as students submit it), grades the folder with
@@ -12,6 +12,10 @@ workers are not children anyone waits for): each command runs in a cgroup of its
 cpuacct or v2 cpu.stat, when this machine lets us create one; "n/a" otherwise).
 
 The grader's sources are byte-compiled first, as an installed relulab's are.
+
+--baseline REV: also the same batches graded by git revision REV (its tree extracted and
+byte-compiled in a temporary folder), each round running both, one after the other, so that
+a noisy machine slows both alike.
 
 --nbgrader (with --notebooks): also the exported nbgrader course's `nbgrader autograde` on the
 same N notebooks (the course exported and generate_assignment run once, outside the timing).
@@ -148,6 +152,18 @@ def fmt(cpu: float | None) -> str:
     return "n/a" if cpu is None else f"{cpu:.2f} s"
 
 
+def extract(rev: str, into: Path) -> Path:
+    """The tree of git revision ``rev``, its grader byte-compiled, in ``into``."""
+    tree = into / f"baseline-{rev}"
+    tree.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True,
+                             capture_output=True).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    for package in ("autograder", "reference"):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / package)], check=True)
+    return tree
+
+
 def compile_grader() -> None:
     """Byte-compile the grader's and the reference's sources first, as installing a wheel does:
     with PYTHONDONTWRITEBYTECODE set (as on some machines) an editable checkout would otherwise
@@ -171,6 +187,7 @@ def main() -> None:
     parser.add_argument(
         "--submission", type=Path, help="grade copies of this file (to compare two versions)"
     )
+    parser.add_argument("--baseline", help="git revision to compare with, in the same rounds")
     args = parser.parse_args()
     compile_grader()
     if args.nbgrader and not args.notebooks:
@@ -189,19 +206,30 @@ def main() -> None:
         for i in range(args.n):
             (subs / f"student{i:03d}{suffix}").write_bytes(data)
         first = subs / f"student000{suffix}"
-        one = best(
-            [
-                measured(lambda m, r=r: m.run([*grade, str(first), "--out", f"{tmp}/one{r}"]))
-                for r in range(args.repeat)
-            ]
-        )
         jobs = ["--jobs", str(args.jobs)]
-        batch = best(
-            [
-                measured(lambda m, r=r: m.run([*grade, str(subs), "--out", f"{tmp}/b{r}", *jobs]))
-                for r in range(args.repeat)
-            ]
-        )
+        trees = {"": ROOT}  # python -m runs the package of its working folder
+        if args.baseline:
+            trees[args.baseline] = extract(args.baseline, Path(tmp))
+        ones: dict[str, list] = {label: [] for label in trees}
+        batches: dict[str, list] = {label: [] for label in trees}
+        for r in range(args.repeat):
+            for label, tree in trees.items():
+                out = f"{tmp}/one{r}{label}"
+                ones[label].append(
+                    measured(
+                        lambda m, o=out, t=tree: m.run([*grade, str(first), "--out", o], cwd=t)
+                    )
+                )
+            for label, tree in trees.items():
+                out = f"{tmp}/b{r}{label}"
+                batches[label].append(
+                    measured(
+                        lambda m, o=out, t=tree: m.run(
+                            [*grade, str(subs), "--out", o, *jobs], cwd=t
+                        )
+                    )
+                )
+        one, batch = best(ones[""]), best(batches[""])
         base = best(
             [measured(lambda m: baseline(m, args.n, args.jobs)) for _ in range(args.repeat)]
         )
@@ -233,6 +261,12 @@ def main() -> None:
         f"CPU {fmt(base[1])}"
     )
     ratio("batch", batch, base)
+    if args.baseline:
+        old_one, old_batch = best(ones[args.baseline]), best(batches[args.baseline])
+        print(f"{args.baseline}: one {kind}: {old_one[0]:.3f} s, CPU {fmt(old_one[1])}; "
+              f"{args.n} {kind}s: {old_batch[0]:.3f} s, CPU {fmt(old_batch[1])}")  # fmt: skip
+        ratio(f"{args.baseline} batch", old_batch, base)
+        ratio("batch", batch, old_batch, f"{args.baseline} batch")
     if folders is not None:
         print(f"{args.n} {kind}s in one folder per student, --jobs {args.jobs}: {folders[0]:.3f} s, "
               f"CPU {fmt(folders[1])}")  # fmt: skip
