@@ -10,6 +10,7 @@ Needs root, debootstrap, gcc and libseccomp-dev, and the Debian and PyPI registr
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -57,22 +58,27 @@ def image(tmp_path_factory) -> tuple[Path, Path]:
         check=True,
     )  # fmt: skip
     base = CACHE / "debian12-minbase"
-    for attempt in range(3):  # the mirror fails now and then (CI saw it once): try again
-        if (base / "usr" / "bin" / "apt-get").exists():
-            break
-        shutil.rmtree(base, ignore_errors=True)
-        base.parent.mkdir(parents=True, exist_ok=True)
-        boot = subprocess.run(
-            ["debootstrap", "--variant=minbase", "bookworm", str(base), MIRROR],
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if boot.returncode != 0:
-            log = base / "debootstrap" / "debootstrap.log"
-            tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
-            print(f"debootstrap try {attempt + 1} failed:", boot.stdout[-1500:], boot.stderr, tail)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".debian12-minbase.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time, even from two runs at once
+        for attempt in range(3):  # the mirror fails now and then (CI saw it once): try again
+            if (base / "usr" / "bin" / "apt-get").exists():
+                break
             shutil.rmtree(base, ignore_errors=True)
+            base.parent.mkdir(parents=True, exist_ok=True)
+            boot = subprocess.run(
+                ["debootstrap", "--variant=minbase", "bookworm", str(base), MIRROR],
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            if boot.returncode != 0:
+                log = base / "debootstrap" / "debootstrap.log"
+                tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
+                print(
+                    f"debootstrap try {attempt + 1} failed:", boot.stdout[-1500:], boot.stderr, tail
+                )
+                shutil.rmtree(base, ignore_errors=True)
     assert (base / "usr" / "bin" / "apt-get").exists(), "debootstrap failed three times"
     export(work / "zips")
     img = work / "image"
