@@ -14,6 +14,7 @@ if os.environ.get("RELULAB_HYPOTHESIS_PROFILE"):
     settings.load_profile(os.environ["RELULAB_HYPOTHESIS_PROFILE"])
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which files each test by its group
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # These tests assert that no sandboxed process is left alive; running them on one worker
     # keeps another test's short-lived children from being mistaken for survivors.
