@@ -23,17 +23,27 @@ pytestmark = pytest.mark.slow
 
 
 def execute(path: Path, cwd: Path) -> nbformat.NotebookNode:
-    """Execute a notebook with the python3 kernel of this interpreter, cells in order."""
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        nb,
-        kernel_name="python3",  # jupyter_client starts "python" kernels with sys.executable
-        timeout=120,
-        allow_errors=False,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    client.execute()
-    return nb
+    """Execute a notebook with the python3 kernel of this interpreter, cells in order.
+
+    A kernel that dies before it answers is started again (twice at most): jupyter_client
+    picks free TCP ports and the kernel binds them later, so a kernel starting at the same
+    moment on another xdist worker can take one first ("Address already in use")."""
+    for attempt in range(3):
+        nb = nbformat.read(path, as_version=4)
+        client = nbclient.NotebookClient(
+            nb,
+            kernel_name="python3",  # jupyter_client starts "python" kernels with sys.executable
+            timeout=120,
+            allow_errors=False,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        try:
+            client.execute()
+            return nb
+        except RuntimeError as exc:
+            if "died before replying to kernel_info" not in str(exc) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def check_results(nb) -> tuple[dict[str, list[str]], list[str], list[str]]:
