@@ -275,10 +275,11 @@ def grade(
 
     A folder's own files are one submission each (the student id is the file stem); its
     sub-folders are one submission per student (the folder name is the student id; the newest
-    gradable file inside is graded). Canvas, Moodle and Blackboard download names give the
-    student id they hold: NAME_USERID_SUBMISSIONID_FILE (Canvas),
-    FULL NAME_ID_assignsubmission_file_FILE (Moodle), ASSIGNMENT_USER_attempt_TIME_FILE
-    (Blackboard). --roster maps names to ids explicitly.
+    gradable file inside is graded); files named one by one that share a name, each in a folder
+    of its own (subs/*/composition.py), are their folders' students too. Canvas, Moodle and
+    Blackboard download names give the student id they hold: NAME_USERID_SUBMISSIONID_FILE
+    (Canvas), FULL NAME_ID_assignsubmission_file_FILE (Moodle),
+    ASSIGNMENT_USER_attempt_TIME_FILE (Blackboard). --roster maps names to ids explicitly.
     """
     if cluster is None:  # the sandbox's processes import their libraries while this goes on
         prestart(jobs, notebooks=_any_notebook(submissions))

@@ -3,7 +3,8 @@
 Layouts recognised under each SUBMISSION argument (a file or a folder):
 
 - a ``.py``/``.ipynb`` file: one submission; its student id is its stem, or the id an LMS put
-  in the downloaded file's name (below);
+  in the downloaded file's name (below); files given one by one that share a stem, each in a
+  folder of its own (``subs/*/composition.py``), take their folders' ids instead, as below;
 - a folder's own ``.py``/``.ipynb`` files: one submission each, as above;
 - a folder's sub-folders: one submission per sub-folder, the folder name being the student id
   (``alice/composition.ipynb``; nbgrader's ``submitted/<student>/<assignment>/...`` when given
@@ -171,6 +172,7 @@ def find_entries(
     roster = roster or {}
     warnings: list[str] = []
     found: list[_Found] = []
+    named: list[_Found] = []  # the files given one by one
     for p in paths:
         if p.is_dir():
             for child in sorted(p.iterdir()):
@@ -188,9 +190,35 @@ def find_entries(
                     f"{file_name(str(p))}: graded although it is not .py or .ipynb (read as Python)"
                 )
             found.append(_one_file(p, roster))
+            named.append(found[-1])
         else:
             warnings.append(f"{file_name(str(p))}: no such file or folder")
+    _students_from_folders(named, roster, warnings)
     return _name_entries(_newest(found, warnings), warnings), warnings
+
+
+def _students_from_folders(named: list[_Found], roster: dict, warnings: list[str]) -> None:
+    """Files named one by one that share a stem, each in a folder of its own
+    (``relulab grade subs/*/composition.py``: one folder per student, the layout LMS downloads
+    have), belong to the students their folders name, as when ``subs/`` itself is given: a
+    stem that several students' files have is nobody's id (their instances would all be one
+    student's)."""
+    by_stem: dict[str, list[_Found]] = {}
+    for f in named:
+        if not f.explicit:
+            by_stem.setdefault(file_name(f.path.stem).casefold(), []).append(f)
+    for group in by_stem.values():
+        folders = {f.path.resolve().parent for f in group}
+        if len(group) < 2 or len(folders) < len(group):
+            continue  # one file, or two of them side by side (bob.py, bob.ipynb): stems stay
+        for f in group:
+            folder = f.path.parent
+            f.student, f.student_name, _, when = _from_name(folder, roster, file_name(folder.name))
+            f.explicit, f.when = True, when if when is not None else f.when
+        warnings.append(
+            f"{len(group)} files have the name {file_name(group[0].path.stem)!r}, each in a "
+            "folder of its own: each is graded for the student its folder names"
+        )
 
 
 def _newest(found: list[_Found], warnings: list[str]) -> list[_Found]:
