@@ -209,8 +209,10 @@ def _students_from_folders(named: list[_Found], roster: dict, warnings: list[str
             by_stem.setdefault(file_name(f.path.stem).casefold(), []).append(f)
     for group in by_stem.values():
         folders = {f.path.resolve().parent for f in group}
-        if len(group) < 2 or len(folders) < len(group):
-            continue  # one file, or two of them side by side (bob.py, bob.ipynb): stems stay
+        names = {file_name(f.path.parent.name).casefold() for f in group}
+        if len(group) < 2 or len(folders) < len(group) or len(names) < len(group):
+            continue  # one file, two side by side (bob.py, bob.ipynb), or folders that do not
+            # tell students apart (a/x/, b/x/): the stems stay, no file is dropped
         for f in group:
             folder = f.path.parent
             f.student, f.student_name, _, when = _from_name(folder, roster, file_name(folder.name))

@@ -206,12 +206,14 @@ def _installed_entries(distributions: tuple[str, ...]) -> set[str]:
 def _entries_key(distributions: tuple[str, ...]) -> list:
     """What the installed entries depend on: the interpreter, the distributions asked for and
     every folder of ``sys.path`` as it is now (installing, upgrading or removing anything
-    there adds or removes a name, so changes the folder's mtime)."""
+    there adds or removes a name, so changes the folder's mtime). Not the device or inode
+    numbers: each container that an image starts mounts its folders anew, on another device
+    number, with the same times."""
     folders = []
     for entry in sys.path:
         try:
             st = os.stat(entry or ".")
-            folders.append([entry, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns])
+            folders.append([entry, st.st_mtime_ns, st.st_ctime_ns])
         except OSError:
             folders.append([entry])
     return [sys.executable, sys.version, list(distributions), list(NEVER), folders]

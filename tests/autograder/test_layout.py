@@ -162,5 +162,8 @@ def test_files_named_one_by_one_in_student_folders_take_their_folders_ids(tmp_pa
     ]
     entries, _ = find_entries(side)
     assert sorted((e.student, e.name) for e in entries) == [("bob", "bob.ipynb"), ("bob", "bob.py")]
+    twins = [_put(tmp_path / d / "x" / "composition.py", CORRECT) for d in ("a", "b")]
+    entries, _ = find_entries(twins)  # folder names that tell nobody apart: no file dropped
+    assert sorted(e.name for e in entries) == ["composition.py", "composition.py-2"]
     (alone,), _ = find_entries([files[0]])
     assert (alone.student, alone.name) == ("composition", "composition")

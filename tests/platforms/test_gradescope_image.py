@@ -123,6 +123,10 @@ def test_correct_work_keeps_full_marks(image, tmp_path: Path, mode: str) -> None
     isolation = data["extra_data"]["relulab"]["isolation"]
     assert isolation["mode"] == {"docker": "container", "capsonly": "userns"}[mode]
     assert {"uid", "landlock", "seccomp"} <= set(isolation["layers"])
+    # The sandbox took what the image build found installed (kept in the grader's folder)
+    # rather than reading every distribution's metadata again: it wrote no new copy.
+    written = (tmp_path / mode / "written.txt").read_text().split()
+    assert not [w for w in written if "/relulab/installed-" in w], written
 
 
 # One of each kind (the whole corpus runs in a Docker-like runtime in test_hostile_e2e).
