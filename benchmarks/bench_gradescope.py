@@ -78,9 +78,12 @@ def extract(rev: str, into: Path) -> Path:
     return tree
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> float:
+    """Seconds of ``cmd``. Run from ``cwd``: ``python -m`` puts its working folder first on
+    sys.path, which must not be a checkout other than the one measured (as Gradescope runs
+    it from AUTOGRADER_ROOT)."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=cwd)
     return time.perf_counter() - start
 
 
@@ -116,20 +119,21 @@ def main() -> None:
             for label, tree in trees.items():
                 prepare = ["--assignment", ASSIGNMENT, "--prepare"]  # as setup.sh does
                 subprocess.run([sys.executable, "-m", "autograder.export.gradescope_run", *prepare],
-                               check=True, capture_output=True, env=tree_env(tree))  # fmt: skip
+                               check=True, capture_output=True, env=tree_env(tree),
+                               cwd=tree)  # fmt: skip
                 root, script = make_root(Path(tmp), kind, tree)
                 run_env = dict(tree_env(tree), AUTOGRADER_ROOT=str(root))
                 runs[f"run_autograder, one .{kind}{label}"] = (root, ["bash", str(script)], run_env)
         times: dict[str, list[float]] = {name: [] for name in [*runs, *floors]}
         for root, cmd, run_env in runs.values():  # warm the caches, check the result
-            timed(cmd, run_env)
+            timed(cmd, run_env, root)
             full_marks(root)
         for _ in range(args.rounds):
             for name, (root, cmd, run_env) in runs.items():
-                times[name].append(timed(cmd, run_env))
+                times[name].append(timed(cmd, run_env, root))
                 full_marks(root)
             for name, cmd in floors.items():
-                times[name].append(timed(cmd, env))
+                times[name].append(timed(cmd, env, Path(tmp)))
     print(f"{args.rounds} rounds, interleaved; seconds")
     width = max(len(name) for name in times)
     print(f"| {'command':<{width}} | median | fastest |")
