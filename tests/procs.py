@@ -10,7 +10,6 @@ fresh sandbox could be mistaken for a survivor.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -86,7 +85,7 @@ def leftovers() -> list[int]:
         marks = [e.split(b"=", 1)[1] for e in env if e.startswith(b"RELULAB_SANDBOX_RUN=")]
         if not marks:
             continue
-        folder = os.path.join(tempfile.gettempdir(), marks[0].decode(errors="replace"))
+        folder = marks[0].decode(errors="replace")
         if not os.path.exists(folder) and os.path.exists(f"/proc/{entry}"):
             found.append(int(entry))
     return found

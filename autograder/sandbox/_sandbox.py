@@ -64,6 +64,33 @@ def _child_env() -> dict[str, str]:
 
 
 MAX_SUBMISSION_BYTES = 16 << 20
+RUN_ROOM_BYTES = 256 << 20  # what one run's folder may come to: the submission's copy, the
+# inputs, and results of up to 64 MB (_zygote.MAX_RESULT_BYTES), with room to spare
+SHARED_MEMORY = "/dev/shm"
+
+
+def _runs_dir(workers: int) -> str | None:
+    """Where the runs' folders go: the shared-memory folder when TMPDIR names none, it is a
+    shared temporary folder (sticky, writable by all) and it has room for every worker's run at
+    once plus 1 GiB; else None, tempfile's own choice (/tmp).
+
+    Every run writes some six files there (its inputs, its copy of the submission, each
+    question's results) and deletes them: on a disk file system that costs a few ms a run
+    (ext4 without a journal skips every recently deleted inode when it allocates one), in
+    memory a few µs. Docker's /dev/shm (64 MB) is too small, and runs go to /tmp there."""
+    if os.environ.get("TMPDIR"):
+        return None
+    try:
+        st = os.stat(SHARED_MEMORY)
+        room = os.statvfs(SHARED_MEMORY)
+    except OSError:
+        return None
+    shared = stat.S_ISDIR(st.st_mode) and st.st_mode & 0o1777 == 0o1777
+    if not shared or not os.access(SHARED_MEMORY, os.W_OK | os.X_OK):
+        return None
+    if room.f_bavail * room.f_frsize < workers * RUN_ROOM_BYTES + (1 << 30):
+        return None
+    return SHARED_MEMORY
 
 
 class SubmissionError(Exception):
@@ -323,6 +350,7 @@ class Sandbox:
         self.isolation, self.isolation_info = "", {}  # known once ready
         self._require = list(require)
         workers = max(1, workers)
+        self._runs_dir = _runs_dir(workers)
         template = str(Path(notebook_template).resolve()) if notebook_template else ""
         self._starting = _adopt_early(workers)
         for slot, z in enumerate(self._starting):
@@ -456,15 +484,9 @@ class Sandbox:
             source = read_submission(submission)
         except SubmissionError as exc:
             return self._all_failed(calls, str(exc), status="missing")
-        from ._codec import write_inputs  # numpy: imported once the first run needs it
-
-        folder = Path(tempfile.mkdtemp(prefix="relulab-sandbox-"))
+        folder = self._write_run(calls, groups, source, submission.suffix)
         try:
-            write_inputs(calls, groups, folder)
-            # The child reads this private copy, never the original path: no symlink can point it
-            # at the answer key, and the folder of other submissions can stay hidden.
             copy = folder / ("submission" + (".ipynb" if submission.suffix == ".ipynb" else ".py"))
-            copy.write_bytes(source)
             req = {
                 "dir": str(folder),
                 "submission": str(copy),
@@ -490,6 +512,16 @@ class Sandbox:
             return self._collect(calls, groups, answer, folder)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def _write_run(self, calls: list[Call], groups: list[str], source: bytes, suffix: str) -> Path:
+        """A new private folder holding what the run reads: the calls' inputs and a copy of the
+        submission. In the runs' folder (:func:`_runs_dir`); in /tmp when that is full."""
+        try:
+            return _write_run_in(self._runs_dir, calls, groups, source, suffix)
+        except OSError:
+            if self._runs_dir is None:
+                raise
+            return _write_run_in(None, calls, groups, source, suffix)
 
     def _all_failed(
         self, calls: list[Call], message: str, status: str = "not_run", internal: bool = False
@@ -534,6 +566,23 @@ class Sandbox:
             pid_namespaces=list(answer.get("pid_namespaces", [])),
             internal_error=str(answer.get("internal_error") or ""),
         )
+
+
+def _write_run_in(
+    base: str | None, calls: list[Call], groups: list[str], source: bytes, suffix: str
+) -> Path:
+    from ._codec import write_inputs  # numpy: imported once the first run needs it
+
+    folder = Path(tempfile.mkdtemp(prefix="relulab-sandbox-", dir=base))
+    try:
+        write_inputs(calls, groups, folder)
+        # The child reads this private copy, never the original path: no symlink can point it at
+        # the answer key, and the folder of other submissions can stay hidden.
+        (folder / ("submission" + (".ipynb" if suffix == ".ipynb" else ".py"))).write_bytes(source)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
 
 
 def run_once(submission: Path, calls: Sequence[Call], limits: Limits | None = None) -> RunResult:

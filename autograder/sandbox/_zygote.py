@@ -1202,7 +1202,7 @@ def child_main(msg_w, out_w, status_w, in_r, sub_fd, scratch, req: dict, groups:
         os.environ["MPLCONFIGDIR"] = os.path.join(work, ".matplotlib")
         os.environ["TMPDIR"] = work
         # A marker every process of this run inherits (tests look for survivors by it).
-        os.environ["RELULAB_SANDBOX_RUN"] = os.path.basename(req["dir"])
+        os.environ["RELULAB_SANDBOX_RUN"] = req["dir"]
         worker = os.fork()
         if worker != 0:
             _init_process(worker)  # never returns

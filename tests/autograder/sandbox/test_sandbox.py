@@ -688,3 +688,50 @@ def test_a_prestarted_process_of_another_environment_is_not_adopted(monkeypatch)
         assert [z.proc.pid for z in box._all] != [early.proc.pid]  # noqa: SLF001
         assert box.isolation == "plain"
     assert early.proc.wait(timeout=5) == 0 and _sandbox._early == []  # noqa: SLF001
+
+
+RUN_FOLDER = """
+import os
+
+def folder():
+    return os.environ["RELULAB_SANDBOX_RUN"]
+"""
+
+
+def test_a_shared_memory_folder_takes_the_runs_only_when_it_has_room(tmp_path, monkeypatch):
+    from autograder.sandbox import _sandbox
+
+    shared = tmp_path / "shm"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    monkeypatch.setattr(_sandbox, "SHARED_MEMORY", str(shared))
+    monkeypatch.delenv("TMPDIR", raising=False)
+    free = os.statvfs(shared).f_bavail * os.statvfs(shared).f_frsize
+    if free < 2 * _sandbox.RUN_ROOM_BYTES + (1 << 30):
+        pytest.skip("this disk has too little room to stand in for a roomy /dev/shm")
+    assert _sandbox._runs_dir(2) == str(shared)
+    assert _sandbox._runs_dir(free // _sandbox.RUN_ROOM_BYTES) is None  # no room for them all
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert _sandbox._runs_dir(2) is None  # the caller chose where temporary files go
+    monkeypatch.delenv("TMPDIR")
+    os.chmod(shared, 0o755)
+    assert _sandbox._runs_dir(2) is None  # not a shared temporary folder
+    monkeypatch.setattr(_sandbox, "SHARED_MEMORY", str(tmp_path / "missing"))
+    assert _sandbox._runs_dir(2) is None
+
+
+def test_a_run_whose_folder_cannot_be_written_falls_back_to_tmp(box, write, monkeypatch, tmp_path):
+    import tempfile
+
+    here = box.run(write(RUN_FOLDER), [Call("a", "q", "folder")], FAST)
+    folder = Path(here.outcomes["a"].value)
+    assert folder.parent == Path(box._runs_dir or tempfile.gettempdir())
+    assert folder.name.startswith("relulab-sandbox-") and not folder.exists()
+    # A runs' folder that has filled up (or gone) since the sandbox started: the run goes on in
+    # /tmp, with the same result.
+    (tmp_path / "full").write_text("not a folder")
+    monkeypatch.setattr(box, "_runs_dir", str(tmp_path / "full"))
+    there = box.run(write(RUN_FOLDER), [Call("a", "q", "folder")], FAST)
+    assert there.outcomes["a"].status == "ok"
+    assert Path(there.outcomes["a"].value).parent == Path(tempfile.gettempdir())
+    assert not list(tmp_path.glob("full*/relulab-sandbox-*"))
