@@ -342,7 +342,11 @@ def _changed(before: Any, after: Any) -> bool:
     if isinstance(before, np.ndarray):
         if not isinstance(after, np.ndarray):
             return after is not None  # None: the sandbox could not tell
-        return before.shape != after.shape or not np.array_equal(before, after, equal_nan=True)
+        if before.shape != after.shape:
+            return True
+        if before.dtype == after.dtype and before.tobytes() == after.tobytes():
+            return False  # the same bits (the usual case): equal, NaN where NaN was
+        return not np.array_equal(before, after, equal_nan=True)
     if isinstance(before, list | tuple) and isinstance(after, list | tuple):
         if len(before) != len(after):
             return True
@@ -350,12 +354,30 @@ def _changed(before: Any, after: Any) -> bool:
     return False
 
 
+_PARAMETERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _parameter_names(function: Callable) -> tuple[str, ...]:
+    """The names of ``function``'s parameters, in order (a reference function's signature is
+    read once, not for every call of every submission); () when it has none to read."""
+    try:
+        return _PARAMETERS[function]
+    except (KeyError, TypeError):
+        pass
+    try:
+        names = tuple(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        names = ()
+    try:
+        _PARAMETERS[function] = names
+    except TypeError:  # not weakly referable: read each time
+        pass
+    return names
+
+
 def _modified_inputs(qc: QuestionCases, case: Case, args_after: list) -> list[str]:
     """Names of the arguments whose arrays the student's call left different from the originals."""
-    try:
-        names = list(inspect.signature(qc.reference).parameters)
-    except (TypeError, ValueError):
-        names = []
+    names = _parameter_names(qc.reference)
     return [
         names[i] if i < len(names) else f"argument {i + 1}"
         for i, (before, after) in enumerate(zip(case.args, args_after or [], strict=False))

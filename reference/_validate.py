@@ -30,9 +30,13 @@ def as_float_array(
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be a numeric array; got {type(value).__name__}") from exc
-    if arr.ndim != len(shape) or any(
-        isinstance(want, int) and got != want for got, want in zip(arr.shape, shape, strict=True)
-    ):
+    fits = arr.ndim == len(shape)
+    if fits:
+        for got, want in zip(arr.shape, shape, strict=True):
+            if isinstance(want, int) and got != want:
+                fits = False
+                break
+    if not fits:
         expected = (
             "("
             + ", ".join("N" if s is None else str(s) for s in shape)
