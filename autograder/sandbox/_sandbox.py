@@ -67,12 +67,30 @@ MAX_SUBMISSION_BYTES = 16 << 20
 RUN_ROOM_BYTES = 256 << 20  # what one run's folder may come to: the submission's copy, the
 # inputs, and results of up to 64 MB (_zygote.MAX_RESULT_BYTES), with room to spare
 SHARED_MEMORY = "/dev/shm"
+# This process's memory cgroup (v2, then v1), as a container sees its own: (limit, usage).
+MEMORY_CGROUP = (
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+)
+
+
+def _memory_left() -> int | None:
+    """Bytes this process's memory cgroup still allows; None when no limit is set or found."""
+    for limit_file, usage_file in MEMORY_CGROUP:
+        try:
+            limit = Path(limit_file).read_text().strip()
+            usage = int(Path(usage_file).read_text())
+        except (OSError, ValueError):
+            continue
+        return int(limit) - usage if limit.isdigit() else None
+    return None
 
 
 def _runs_dir(workers: int) -> str | None:
     """Where the runs' folders go: the shared-memory folder when TMPDIR names none, it is a
-    shared temporary folder (sticky, writable by all) and it has room for every worker's run at
-    once plus 1 GiB; else None, tempfile's own choice (/tmp).
+    shared temporary folder (sticky, writable by all), and both it and the memory cgroup (a
+    file in memory is charged to it: Gradescope allows 768 MB) have room for every worker's
+    run at once plus 1 GiB; else None, tempfile's own choice (/tmp).
 
     Every run writes some six files there (its inputs, its copy of the submission, each
     question's results) and deletes them: on a disk file system that costs a few ms a run
@@ -88,7 +106,11 @@ def _runs_dir(workers: int) -> str | None:
     shared = stat.S_ISDIR(st.st_mode) and st.st_mode & 0o1777 == 0o1777
     if not shared or not os.access(SHARED_MEMORY, os.W_OK | os.X_OK):
         return None
-    if room.f_bavail * room.f_frsize < workers * RUN_ROOM_BYTES + (1 << 30):
+    need = workers * RUN_ROOM_BYTES + (1 << 30)
+    if room.f_bavail * room.f_frsize < need:
+        return None
+    left = _memory_left()
+    if left is not None and left < need:
         return None
     return SHARED_MEMORY
 

@@ -706,6 +706,10 @@ def test_a_shared_memory_folder_takes_the_runs_only_when_it_has_room(tmp_path, m
     os.chmod(shared, 0o1777)
     monkeypatch.setattr(_sandbox, "SHARED_MEMORY", str(shared))
     monkeypatch.delenv("TMPDIR", raising=False)
+    (tmp_path / "limit").write_text("max\n")  # a memory cgroup without a limit
+    (tmp_path / "usage").write_text(str(200 << 20) + "\n")
+    cgroup = ((str(tmp_path / "limit"), str(tmp_path / "usage")),)
+    monkeypatch.setattr(_sandbox, "MEMORY_CGROUP", cgroup)
     free = os.statvfs(shared).f_bavail * os.statvfs(shared).f_frsize
     if free < 2 * _sandbox.RUN_ROOM_BYTES + (1 << 30):
         pytest.skip("this disk has too little room to stand in for a roomy /dev/shm")
@@ -716,6 +720,12 @@ def test_a_shared_memory_folder_takes_the_runs_only_when_it_has_room(tmp_path, m
     monkeypatch.delenv("TMPDIR")
     os.chmod(shared, 0o755)
     assert _sandbox._runs_dir(2) is None  # not a shared temporary folder
+    os.chmod(shared, 0o1777)
+    # A memory cgroup with little left (a container's limit): files in memory would count.
+    (tmp_path / "limit").write_text(str(1 << 30) + "\n")
+    assert _sandbox._runs_dir(2) is None
+    (tmp_path / "limit").write_text(str(64 << 30))
+    assert _sandbox._runs_dir(2) == str(shared)
     monkeypatch.setattr(_sandbox, "SHARED_MEMORY", str(tmp_path / "missing"))
     assert _sandbox._runs_dir(2) is None
 
