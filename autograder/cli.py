@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -429,5 +431,38 @@ def export_gradescope(dest: Path) -> None:
     click.echo(run(dest))
 
 
+def entry() -> None:
+    """The ``relulab`` command: :func:`main`, then a quick exit.
+
+    When a command returns, its files are written and closed and every sandboxed process is
+    dead. A normal exit would then run the exit handlers (run here too) and tear the
+    interpreter down module by module, some 80 ms of every command, for memory the process is
+    about to give back. The quick exit is taken only when no thread is left that a normal exit
+    would wait for; an exception that is not click's own exit leaves as it would anyway."""
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if any(
+        t.is_alive() and not t.daemon
+        for t in threading.enumerate()
+        if t is not threading.main_thread()
+    ):
+        sys.exit(code)
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)  # what sys.exit("text") prints
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can reach it
+            pass
+    os._exit(code & 0xFF)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

@@ -158,3 +158,43 @@ def test_exercises_and_release_refuse_to_write_into_site_packages(tmp_path, monk
     result = CliRunner().invoke(main, ["release", str(installed.parent / "bundle")])
     assert result.exit_code == 2 and "site-packages" in result.output
     assert not (installed.parent / "bundle").exists()
+
+
+def _command(setup: str, *argv: str) -> subprocess.CompletedProcess:
+    """`relulab ARGV` through the installed entry point, after ``setup`` ran in its process."""
+    code = f"import sys\n{setup}\nfrom autograder.cli import entry\nsys.argv = ['relulab', *{argv!r}]\nentry()\n"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_exits_quickly_with_its_code_its_output_and_its_exit_handlers():
+    handler = "import atexit\natexit.register(lambda: print('exit handler ran', flush=True))"
+    ok = _command(handler, "--help")
+    assert ok.returncode == 0
+    assert ok.stdout.startswith("Usage: relulab") and "summary" in ok.stdout
+    assert ok.stdout.rstrip().endswith("exit handler ran")  # after everything the command wrote
+    usage = _command(handler, "grade", "-a", "nosuch", "x.py")
+    assert usage.returncode == 2 and "Invalid value" in usage.stderr
+    assert "exit handler ran" in usage.stdout
+    course = _command(
+        "",
+        "grade",
+        "-a",
+        "composition",
+        str(SAMPLES / "ada_correct.py"),
+        "--course",
+        str(SAMPLES / "ada_correct.py"),
+    )  # not a course.yml
+    assert course.returncode == 1, course.stderr
+    assert course.stderr.startswith("Error:") and "Traceback" not in course.stderr
+
+
+def test_the_command_waits_for_a_thread_that_is_still_working():
+    # A normal exit waits for every non-daemon thread; the quick one must not cut it short.
+    late = (
+        "import threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(0.5), print('thread finished', flush=True)))"
+        ".start()"
+    )
+    proc = _command(late, "--version")
+    assert proc.returncode == 0
+    assert "version" in proc.stdout and "thread finished" in proc.stdout
