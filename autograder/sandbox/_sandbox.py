@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -113,6 +114,60 @@ def _runs_dir(workers: int) -> str | None:
     if left is not None and left < need:
         return None
     return SHARED_MEMORY
+
+
+def _namespace_prefix() -> str:
+    """The start of the run folders' names in this PID namespace: relulab-sandbox-<its inode>-."""
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        namespace = 0
+    return f"relulab-sandbox-{namespace}-"
+
+
+def _run_prefix() -> str:
+    """The start of a run folder's name: its grader's PID namespace and PID, so that a later
+    grader can tell the folders of a grader that was killed mid-run (see :func:`_sweep`)."""
+    return f"{_namespace_prefix()}{os.getpid()}-"
+
+
+SWEEP_AGE_S = 3600.0  # a killed grader's zygote may still finish the run it had begun
+
+
+def _sweep(base: str | None) -> list[str]:
+    """Remove the run folders in ``base`` (None: /tmp) that a grader killed mid-run left: those
+    named for a process of this PID namespace that is gone, owned by this user, untouched for
+    an hour (its zygote, which outlives it until the run it had begun ends, may still be
+    writing there). A folder of a live grader, of another namespace (a shared /dev/shm) or
+    of another user is left alone. The names removed."""
+    folder = base or tempfile.gettempdir()
+    mine = _namespace_prefix()
+    removed = []
+    try:
+        with os.scandir(folder) as found:
+            entries = [e for e in found if e.name.startswith(mine)]
+    except OSError:
+        return removed
+    for entry in entries:
+        pid = entry.name[len(mine) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) in (0, os.getpid()):
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # alive (or a zombie)
+        except PermissionError:
+            continue  # another user's process: alive
+        except (ProcessLookupError, OverflowError):
+            pass
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        old = time.time() - st.st_mtime > SWEEP_AGE_S
+        if old and stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid():
+            shutil.rmtree(entry.path, ignore_errors=True)  # avoids symlink attacks on Linux
+            removed.append(entry.name)
+    return removed
 
 
 class SubmissionError(Exception):
@@ -373,6 +428,8 @@ class Sandbox:
         self._require = list(require)
         workers = max(1, workers)
         self._runs_dir = _runs_dir(workers)
+        for base in dict.fromkeys((self._runs_dir, None)):
+            _sweep(base)  # what graders killed mid-run left there
         template = str(Path(notebook_template).resolve()) if notebook_template else ""
         self._starting = _adopt_early(workers)
         for slot, z in enumerate(self._starting):
@@ -595,7 +652,7 @@ def _write_run_in(
 ) -> Path:
     from ._codec import write_inputs  # numpy: imported once the first run needs it
 
-    folder = Path(tempfile.mkdtemp(prefix="relulab-sandbox-", dir=base))
+    folder = Path(tempfile.mkdtemp(prefix=_run_prefix(), dir=base))
     try:
         write_inputs(calls, groups, folder)
         # The child reads this private copy, never the original path: no symlink can point it at

@@ -745,3 +745,57 @@ def test_a_run_whose_folder_cannot_be_written_falls_back_to_tmp(box, write, monk
     assert there.outcomes["a"].status == "ok"
     assert Path(there.outcomes["a"].value).parent == Path(tempfile.gettempdir())
     assert not list(tmp_path.glob("full*/relulab-sandbox-*"))
+
+
+def test_a_new_sandbox_removes_the_run_folders_of_a_killed_grader_only(tmp_path):
+    import subprocess
+    import sys
+
+    from autograder.sandbox import _sandbox
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead = int(gone.stdout)  # a grader that was killed: its process is gone
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        mine = _sandbox._namespace_prefix()
+        names = {
+            "killed": f"{mine}{dead}-abc",
+            "live": f"{mine}{alive.pid}-def",
+            "own": f"{_sandbox._run_prefix()}ghi",
+            "other namespace": f"relulab-sandbox-1-{dead}-jkl",
+            "older name": "relulab-sandbox-mno",
+            "a file": f"{mine}{dead}-file",
+            "killed a moment ago": f"{mine}{dead}-pqr",  # its zygote may still be at work
+        }
+        hour_ago = time.time() - _sandbox.SWEEP_AGE_S - 60
+        for what, name in names.items():
+            if what == "a file":
+                (tmp_path / name).write_text("not a folder")
+            else:
+                (tmp_path / name).mkdir()
+                (tmp_path / name / "inputs.bin").write_bytes(b"x")
+            if what != "killed a moment ago":
+                os.utime(tmp_path / name, (hour_ago, hour_ago))
+        (tmp_path / "elsewhere").mkdir()
+        (tmp_path / f"{mine}{dead}-link").symlink_to(tmp_path / "elsewhere")
+        os.utime(tmp_path / f"{mine}{dead}-link", (hour_ago, hour_ago), follow_symlinks=False)
+        assert _sandbox._sweep(str(tmp_path)) == [names["killed"]]
+        left = {p.name for p in tmp_path.iterdir()}
+        assert names["killed"] not in left
+        assert {n for w, n in names.items() if w != "killed"} <= left
+        assert (tmp_path / "elsewhere").is_dir()
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def test_run_folders_are_named_for_their_grader(box, write):
+    here = box.run(write(RUN_FOLDER), [Call("a", "q", "folder")], FAST)
+    from autograder.sandbox import _sandbox
+
+    assert Path(here.outcomes["a"].value).name.startswith(_sandbox._run_prefix())
