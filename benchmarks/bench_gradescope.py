@@ -6,8 +6,10 @@
 Writes the zip's real ``run_autograder`` script for `composition` into a fresh AUTOGRADER_ROOT,
 with the filled exercise notebook (or the correct .py sample) as the submission, and runs it
 ``--rounds`` times with this interpreter (RELULAB_PYTHON), as Gradescope would: the whole
-script, its shell and Python starts included. The case profiles are prepared once first, as
-setup.sh does at image build. Reports the median and the fastest run, beside
+script, its shell and Python starts included. As on Gradescope, every run starts from the
+image: setup.sh's steps (the case profiles prepared, the isolation checked) run once, into a
+cache folder of their own (XDG_CACHE_HOME), and each run gets a fresh copy of that folder, so
+whatever a run caches there (matplotlib's font list, say) the next run does not find. Reports the median and the fastest run, beside
 ``python -c "import numpy"`` (and, for the notebook, ``import numpy, matplotlib.pyplot``)
 timed in the same rounds, interleaved, so a noisy machine slows all of them alike. Each run's
 results.json is checked (full marks), so a fast failure cannot pass for a fast grade.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -78,6 +81,23 @@ def extract(rev: str, into: Path) -> Path:
     return tree
 
 
+def make_image(tree: Path, cache: Path) -> Path:
+    """``cache`` as setup.sh leaves it at image build (the profiles prepared, the isolation
+    checked, with the grader of ``tree``); returns the copy a run starts from."""
+    env = dict(tree_env(tree), XDG_CACHE_HOME=str(cache))
+    for step in ("--prepare", "--check-isolation"):
+        subprocess.run([sys.executable, "-m", "autograder.export.gradescope_run", "--assignment",
+                        ASSIGNMENT, step], check=True, capture_output=True, env=env,
+                       cwd=tree)  # fmt: skip
+    return cache
+
+
+def fresh_container(image: Path, cache: Path) -> None:
+    """The run's cache folder as the image has it (what an earlier run wrote is gone)."""
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.copytree(image, cache, symlinks=True)
+
+
 def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> float:
     """Seconds of ``cmd``. Run from ``cwd``: ``python -m`` puts its working folder first on
     sys.path, which must not be a checkout other than the one measured (as Gradescope runs
@@ -114,22 +134,24 @@ def main() -> None:
         trees = {"": ROOT}
         if args.baseline:
             trees[f" ({args.baseline})"] = extract(args.baseline, Path(tmp))
-        runs: dict[str, tuple[Path, list[str], dict[str, str]]] = {}
+        runs: dict[str, tuple[Path, list[str], dict[str, str], Path]] = {}
         for kind in kinds:
             for label, tree in trees.items():
-                prepare = ["--assignment", ASSIGNMENT, "--prepare"]  # as setup.sh does
-                subprocess.run([sys.executable, "-m", "autograder.export.gradescope_run", *prepare],
-                               check=True, capture_output=True, env=tree_env(tree),
-                               cwd=tree)  # fmt: skip
                 root, script = make_root(Path(tmp), kind, tree)
-                run_env = dict(tree_env(tree), AUTOGRADER_ROOT=str(root))
-                runs[f"run_autograder, one .{kind}{label}"] = (root, ["bash", str(script)], run_env)
+                image = make_image(tree, root.parent / f"image-{kind}")
+                cache = root.parent / f"cache-{kind}"
+                run_env = dict(tree_env(tree), AUTOGRADER_ROOT=str(root),
+                               XDG_CACHE_HOME=str(cache))  # fmt: skip
+                runs[f"run_autograder, one .{kind}{label}"] = (
+                    root, ["bash", str(script)], run_env, image)  # fmt: skip
         times: dict[str, list[float]] = {name: [] for name in [*runs, *floors]}
-        for root, cmd, run_env in runs.values():  # warm the caches, check the result
+        for root, cmd, run_env, image in runs.values():  # warm the page cache, check the result
+            fresh_container(image, Path(run_env["XDG_CACHE_HOME"]))
             timed(cmd, run_env, root)
             full_marks(root)
         for _ in range(args.rounds):
-            for name, (root, cmd, run_env) in runs.items():
+            for name, (root, cmd, run_env, image) in runs.items():
+                fresh_container(image, Path(run_env["XDG_CACHE_HOME"]))
                 times[name].append(timed(cmd, run_env, root))
                 full_marks(root)
             for name, cmd in floors.items():

@@ -67,7 +67,9 @@ chmod -R go-w {venv}
 SITE="$({venv}/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 chmod -R go-rwx "$SITE/autograder" "$SITE/reference" "$SOURCE"
 chmod 700 "$SOURCE"
-# Which isolation this image gives (the build itself runs with Docker's defaults too).
+# Which isolation this image gives (the build itself runs with Docker's defaults too). Last,
+# once nothing else changes: what its sandbox caches (installed files, font list) every
+# run then finds in the image.
 {venv}/bin/python -m autograder.export.gradescope_run --assignment {name} --check-isolation || true
 """
 

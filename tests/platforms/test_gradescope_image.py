@@ -17,9 +17,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import nbformat
 import pytest
 from gradescope_schema import validate_results
-from platform_helpers import ASSIGNMENT, CHECKOUT
+from platform_helpers import ASSIGNMENT, CHECKOUT, exercise_submission
 
 from autograder.export.gradescope import export
 
@@ -127,6 +128,20 @@ def test_correct_work_keeps_full_marks(image, tmp_path: Path, mode: str) -> None
     # rather than reading every distribution's metadata again: it wrote no new copy.
     written = (tmp_path / mode / "written.txt").read_text().split()
     assert not [w for w in written if "/relulab/installed-" in w], written
+
+
+def test_a_notebook_run_finds_every_cache_it_needs_in_the_image(image, tmp_path: Path) -> None:
+    """Each run starts from the image and keeps nothing: a cache a run had to make itself
+    (matplotlib's font list: 0.2-0.5 s) would be made again by every run. The image build
+    made them; a notebook's run writes none."""
+    submission = tmp_path / f"{ASSIGNMENT}.ipynb"
+    nbformat.write(exercise_submission("correct"), submission)
+    data = _grade(image, submission, tmp_path / "out")
+    assert data["score"] == data["max_score"] == 10
+    written = (tmp_path / "out" / "written.txt").read_text().split()
+    made = [w for w in written if "/relulab/" in w and "/relulab/uids/" not in w]
+    assert not made, made
+    assert not [w for w in written if "fontlist" in w], written
 
 
 # One of each kind (the whole corpus runs in a Docker-like runtime in test_hostile_e2e).
