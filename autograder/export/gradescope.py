@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.course import Assignment, Course
-from autograder.export import build_wheel, course_and_root
+from autograder.export.common import build_wheel, course_and_root
 
 VENV = "/opt/relulab"
 

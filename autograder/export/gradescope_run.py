@@ -17,18 +17,49 @@ behind: a failure of the grader itself gives score 0 and a message for the staff
 
 from __future__ import annotations
 
+import os
+import sys
+
+NOT_GRADING = ("-h", "--help", "--prepare", "--check-isolation")
+
+
+def _notebook_coming(folder: str) -> bool:
+    """Whether a notebook is among what was submitted (a guess, for the early start only)."""
+    try:
+        return any(name.endswith(".ipynb") for _, _, names in os.walk(folder) for name in names)
+    except (OSError, RecursionError):
+        return False
+
+
+def _start_early(argv: list[str]) -> None:
+    """Start the sandbox's zygote (numpy, for a notebook matplotlib: most of a run) before
+    this module imports anything else, from what the command line seems to ask for: the
+    Sandbox that grade_root makes adopts it. A wrong guess (another root, not a grade after
+    all) costs time only: a zygote nobody adopts ends, having set nothing up."""
+    if any(arg in NOT_GRADING or arg.startswith("--pre") or arg.startswith("--ch") for arg in argv):
+        return
+    root = os.environ.get("AUTOGRADER_ROOT") or "/autograder"
+    for n, arg in enumerate(argv):
+        if arg == "--root" and n + 1 < len(argv):
+            root = argv[n + 1]
+        elif arg.startswith("--root="):
+            root = arg.split("=", 1)[1]
+    from autograder.sandbox import _launch
+
+    _launch.prestart(1, notebooks=_notebook_coming(os.path.join(root, "submission")))
+
+
+if __name__ == "__main__":
+    _start_early(sys.argv[1:])
+
+# What the grader needs, imported while that zygote starts.
 import argparse
 import atexit
 import json
-import os
-import sys
 import time
 import traceback
 from pathlib import Path
 
-# Only the sandbox here: its processes are started (prestart, first thing in main) before
-# anything else is imported, even this package's small helpers; the grader's own imports
-# (numpy, the course's loader, the cases) then run while those processes start.
 from autograder.sandbox import Sandbox, SandboxUnavailable, prestart
 
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
@@ -48,14 +79,6 @@ def submission_files(folder: Path) -> list[Path]:
         if path.is_file() and path.suffix in SUBMISSION_SUFFIXES and path.name != "__init__.py":
             found.append(path)
     return found
-
-
-def _notebook_coming(folder: Path) -> bool:
-    """Whether a notebook is among what was submitted (a guess for prestart only)."""
-    try:
-        return any(p.suffix == ".ipynb" for p in folder.rglob("*"))
-    except (OSError, RecursionError):
-        return False
 
 
 def zero_results(assignment: str, output: str, internal_error: str | None = None) -> dict:
@@ -95,7 +118,7 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
 
     ``require``: isolation layers without which nothing is graded (the result says so and
     marks the submission for regrading instead)."""
-    from autograder.export import student_id_from_metadata
+    from autograder.export.common import student_id_from_metadata
     from autograder.paths import source_roots
     from autograder.text import file_name
 
@@ -243,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         return check_isolation(require)
     if args.prepare:
         return prepare(args.assignment)
-    # The zygote's start (numpy, for a notebook matplotlib: most of a run) begins now; the
-    # Sandbox made in grade_root adopts it. A wrong guess costs time only: it is told then.
-    prestart(1, notebooks=_notebook_coming(args.root / "submission"))
+    # Started already when run as a command (_start_early); called in-process (tests), now:
+    # the Sandbox made in grade_root adopts it. A wrong guess costs time only: it is told then.
+    prestart(1, notebooks=_notebook_coming(str(args.root / "submission")))
     results = args.results or args.root / "results" / "results.json"
     start = time.perf_counter()
     try:

@@ -43,7 +43,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.course import Assignment, Course
-from autograder.export import (
+from autograder.export.common import (
     ExportError,
     course_and_root,
     load_solution,

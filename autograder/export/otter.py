@@ -47,7 +47,7 @@ from nbformat import NotebookNode
 
 from autograder.cases import load_questions
 from autograder.course import Assignment, Course
-from autograder.export import (
+from autograder.export.common import (
     ExportError,
     build_wheel,
     course_and_root,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.course import load_course
-from autograder.export import student_id_from_metadata
+from autograder.export.common import student_id_from_metadata
 from autograder.grade import SubmissionResult, grade_submission
 from autograder.paths import source_roots
 from autograder.sandbox import Sandbox

@@ -10,10 +10,8 @@ import os
 import queue
 import select
 import shutil
-import signal
 import stat
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -21,47 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from . import _procs
+from . import _launch, _procs
+from ._launch import child_env as _child_env
+from ._launch import private_dir as _private_dir
 from ._types import Call, CallOutcome, Limits, RunResult
 
-ZYGOTE = Path(__file__).with_name("_zygote.py")
 START_TIMEOUT_S = 60.0
-
-
-WEAKER_MODES = ("userns", "container", "plain")
-
-
-def _private_dir() -> str:
-    """A folder of the grader's own, closed to everyone else (matplotlib's font cache for the
-    zygote: never a shared /tmp folder that student code could have planted files in)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "relulab"
-    try:
-        base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(base, 0o700)
-        return str(base)
-    except OSError:
-        return tempfile.mkdtemp(prefix="relulab-cache-")
-
-
-def _child_env() -> dict[str, str]:
-    """The zygote's whole environment: nothing inherited from the grader (no tokens, no paths)
-    but RELULAB_SANDBOX_MODE, which can ask for a weaker isolation mode (tests, debugging)."""
-    mode = os.environ.get("RELULAB_SANDBOX_MODE")
-    private = _private_dir()
-    return {
-        **({"RELULAB_SANDBOX_MODE": mode} if mode in WEAKER_MODES else {}),
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "HOME": private,
-        "MPLCONFIGDIR": os.path.join(private, "matplotlib"),
-        "MPLBACKEND": "Agg",
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONIOENCODING": "utf-8",
-    }
 
 
 MAX_SUBMISSION_BYTES = 16 << 20
@@ -226,7 +189,8 @@ class _Zygote:
 
     ``configure=False`` starts the process only: it imports its libraries and then waits for
     :meth:`configure` (see :func:`prestart`); ``preload`` (default: ``notebooks``) has it import
-    the notebook libraries too, before its configuration."""
+    the notebook libraries too, before its configuration. ``started``: the (environment,
+    process) of a zygote :func:`_launch.start` started, to take over instead of starting one."""
 
     def __init__(
         self,
@@ -236,6 +200,7 @@ class _Zygote:
         configure: bool = True,
         template: str = "",
         preload: bool | None = None,
+        started: tuple[dict[str, str], subprocess.Popen] | None = None,
     ) -> None:
         self.slot = slot  # which worker (its children get a uid of their own: _zygote.claim_uid)
         self.hide: list[str] = []
@@ -244,20 +209,10 @@ class _Zygote:
         self.isolation: dict = {}
         self.root_dir = ""
         self.uid = 0
-        debug = os.environ.get("RELULAB_SANDBOX_DEBUG")
         # --notebooks: import the notebook libraries at once, before any configuration
         preload = notebooks if preload is None else preload
-        self.env = _child_env()  # a prestarted zygote is adopted only while this still holds
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(ZYGOTE), *(["--notebooks"] if preload else [])],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=None if debug else subprocess.DEVNULL,
-            env=self.env,
-            cwd="/",
-            close_fds=True,
-            start_new_session=True,
-        )
+        # a prestarted zygote is adopted only while env still holds
+        self.env, self.proc = started or _launch.start(preload)
         self.mode = ""
         if configure:
             self.configure(hide, notebooks, template)
@@ -313,14 +268,7 @@ class _Zygote:
         return self.proc.poll() is None
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the zygote and any child it has not reaped
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
-            if stream is not None:
-                stream.close()
+        _launch.kill(self.proc)
         self._remove_root_dir()
 
     def _remove_root_dir(self) -> None:
@@ -333,22 +281,13 @@ class _Zygote:
             self.root_dir = ""
 
     def close(self) -> None:
-        if self.proc.stdin is not None and not self.proc.stdin.closed:
-            try:
-                self.proc.stdin.close()  # the zygote exits at end of input
-            except OSError:
-                pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        _launch.end(self.proc)
         self._remove_root_dir()
 
 
 _early: list[_Zygote] = []  # started by prestart(), not yet part of a Sandbox
 _early_lock = threading.Lock()
+_drop_registered = False
 
 
 def prestart(workers: int = 1, notebooks: bool = False) -> None:
@@ -361,10 +300,20 @@ def prestart(workers: int = 1, notebooks: bool = False) -> None:
     import the notebook libraries (matplotlib) too. Processes nobody adopts end with this one
     (their input is closed at exit, before any configuration: they set nothing up)."""
     with _early_lock:
-        if not _early:
-            atexit.register(_drop_early)
+        _take_launched()
         while len(_early) < workers:
             _early.append(_Zygote(len(_early), configure=False, preload=notebooks))
+
+
+def _take_launched() -> None:
+    """Move into _early the zygotes _launch.prestart started (perhaps before this module was
+    imported). Those no Sandbox adopts end with this process."""
+    global _drop_registered
+    if not _drop_registered:
+        _drop_registered = True
+        atexit.register(_drop_early)
+    for started in _launch.take():
+        _early.append(_Zygote(len(_early), configure=False, started=started))
 
 
 def _adopt_early(workers: int) -> list[_Zygote]:
@@ -373,6 +322,7 @@ def _adopt_early(workers: int) -> list[_Zygote]:
     are ended."""
     env = _child_env() if workers else None
     with _early_lock:
+        _take_launched()
         usable = [z for z in _early if z.env == env and z.alive()]
         taken = usable[:workers]
         rest = [z for z in _early if z not in taken]

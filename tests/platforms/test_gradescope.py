@@ -222,3 +222,108 @@ def test_without_landlock_the_zip_refuses_to_grade_and_says_so(unpacked: Path) -
     assert data["score"] == 0 and "Not graded" in data["output"]
     error = data["extra_data"]["relulab"]["internal_error"]
     assert "allow-list" in error and "landlock" in error.lower()
+
+
+SPY_STARTS = """
+import atexit, json, runpy, sys
+from autograder.sandbox import _launch
+
+starts, real = [], _launch.start
+
+def spy(preload):
+    env, proc = real(preload)
+    starts.append([preload, proc.pid, "autograder.sandbox._sandbox" in sys.modules])
+    return env, proc
+
+_launch.start = spy
+atexit.register(lambda: print(json.dumps(starts)))  # registered first: runs last
+sys.argv = ["gradescope_run", *sys.argv[1:]]
+runpy.run_module("autograder.export.gradescope_run", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("name", ["correct.ipynb", "ada_correct.py"])
+def test_the_zygote_starts_before_the_grader_imports_and_is_the_one_that_grades(
+    tmp_path: Path, name: str
+) -> None:
+    """Run as a command, the runner starts one zygote, before the grader's side of the sandbox
+    is even imported, for a notebook with the notebook libraries: no second one is started,
+    so the one that graded (full marks) is that one."""
+    root = tmp_path / "root"
+    (root / "submission").mkdir(parents=True)
+    if name.endswith(".ipynb"):
+        nbformat.write(exercise_submission("correct"), root / "submission" / name)
+    else:
+        shutil.copy(CHECKOUT / "samples" / ASSIGNMENT / name, root / "submission" / name)
+    args = ["--assignment", ASSIGNMENT, f"--root={root}"]
+    proc = subprocess.run(
+        [sys.executable, "-c", SPY_STARTS, *args],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    starts = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [[s[0], s[2]] for s in starts] == [[name.endswith(".ipynb"), False]]
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert data["score"] == data["max_score"] > 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--assignment", ASSIGNMENT, "--prepare"],
+        ["--assignment", ASSIGNMENT, "--check-isolation"],
+        ["--help"],
+    ],
+)
+def test_commands_that_grade_nothing_start_no_zygote_early(tmp_path: Path, argv) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", SPY_STARTS, *argv, "--root", str(tmp_path)],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    starts = json.loads(proc.stdout.strip().splitlines()[-1])
+    # --check-isolation starts its own sandbox's zygote, after the grader's imports
+    assert all(imported for _, _, imported in starts), starts
+    assert len(starts) == (1 if "--check-isolation" in argv else 0)
+
+
+def test_a_wrong_early_guess_is_ended_and_the_grade_is_right(tmp_path: Path) -> None:
+    """AUTOGRADER_ROOT names a folder with a notebook, --root one with a .py file: the guess
+    follows --root. And when no Sandbox adopts an early zygote (another sandbox mode asked for
+    after it started), it ends with the runner, having set nothing up."""
+    decoy = tmp_path / "decoy"
+    (decoy / "submission").mkdir(parents=True)
+    nbformat.write(exercise_submission("correct"), decoy / "submission" / "x.ipynb")
+    root = tmp_path / "root"
+    (root / "submission").mkdir(parents=True)
+    shutil.copy(CHECKOUT / "samples" / ASSIGNMENT / "ada_correct.py", root / "submission")
+    script = SPY_STARTS.replace(  # the mode changes once the early zygote has started
+        "    return env, proc",
+        "    __import__('os').environ['RELULAB_SANDBOX_MODE'] = 'plain'\n    return env, proc",
+    )
+    for code, expect in ((SPY_STARTS, 1), (script, 2)):
+        proc = subprocess.run(
+            [sys.executable, "-c", code, "--assignment", ASSIGNMENT, "--root", str(root)],
+            env=env() | {"AUTOGRADER_ROOT": str(decoy)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 0, proc.stderr
+        starts = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert len(starts) == expect and starts[0][0] is False, starts
+        for _, pid, _ in starts:  # every zygote was waited for: none is left, not even a zombie
+            assert not Path(f"/proc/{pid}").exists()
+        data = json.loads((root / "results" / "results.json").read_text())
+        assert data["score"] == data["max_score"] > 0
+        if expect == 2:  # graded by the zygote started after the change
+            assert data["extra_data"]["relulab"]["isolation"]["mode"] == "plain"
