@@ -2,9 +2,11 @@
 
     python benchmarks/bench_grading.py [--n 60] [--jobs 2] [--repeat 3] [--notebooks]
                                        [--nbgrader] [--folders] [--baseline REV]
+                                       [--assignment NAME]
 
-Copies the correct composition sample N times (with --notebooks: the released exercise notebook
-with its answers filled in, plot cells and all, as students submit it), grades the folder with
+Copies the correct composition sample (--assignment: that assignment's) N times (with
+--notebooks: the released exercise notebook with its answers filled in, plot cells and all, as
+students submit it), grades the folder with
 `relulab grade --jobs J` (the real command, wall time including its start-up), and compares
 with starting N `python -c "import numpy"` processes J at a time. Also times one submission
 alone. Best of --repeat rounds. CPU is counted for every process of a command (the sandbox's
@@ -35,7 +37,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "samples" / "composition" / "ada_correct.py"
 
 
 class CpuMeter:
@@ -188,11 +189,21 @@ def main() -> None:
         "--submission", type=Path, help="grade copies of this file (to compare two versions)"
     )
     parser.add_argument("--baseline", help="git revision to compare with, in the same rounds")
+    parser.add_argument(
+        "--assignment",
+        default="composition",
+        help="grade copies of this assignment's correct sample (.py; default composition)",
+    )
     args = parser.parse_args()
     compile_grader()
     if args.nbgrader and not args.notebooks:
         parser.error("--nbgrader grades notebooks: add --notebooks")
-    grade = [sys.executable, "-m", "autograder.cli", "grade", "--assignment", "composition"]
+    if args.notebooks and args.assignment != "composition":
+        parser.error("--notebooks grades the composition notebook: leave --assignment out")
+    samples = sorted((ROOT / "samples" / args.assignment).glob("*_correct.py"))
+    if not samples:
+        parser.error(f"no samples/{args.assignment}/*_correct.py")
+    grade = [sys.executable, "-m", "autograder.cli", "grade", "--assignment", args.assignment]
     notebooks = args.notebooks or (args.submission and args.submission.suffix == ".ipynb")
     kind = "notebook" if notebooks else ".py file"
     with tempfile.TemporaryDirectory() as tmp:
@@ -201,7 +212,7 @@ def main() -> None:
         if args.submission:
             data, suffix = args.submission.read_bytes(), args.submission.suffix
         else:
-            data = notebook_submission() if args.notebooks else SAMPLE.read_bytes()
+            data = notebook_submission() if args.notebooks else samples[0].read_bytes()
             suffix = ".ipynb" if args.notebooks else ".py"
         for i in range(args.n):
             (subs / f"student{i:03d}{suffix}").write_bytes(data)

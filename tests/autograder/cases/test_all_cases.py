@@ -52,6 +52,32 @@ def test_cases_are_well_formed_and_answered_by_the_reference(assignment, questio
                     assert np.array_equal(a, b, equal_nan=True)
 
 
+@pytest.mark.parametrize(("assignment", "question"), QUESTIONS)
+def test_every_expected_answer_is_the_references_on_a_copy_and_owned_by_its_caller(
+    assignment, question
+):
+    """A case the profile search drew brings the reference's answer it worked out then: the
+    expected answer must be, bit for bit, the reference's on a copy of the inputs, computed
+    here, and each caller gets an answer of its own (the second asking computes it again)."""
+    from autograder.cases.base import materialize
+
+    qc = load_questions(assignment)[question]
+    for c in generate(assignment, question, 5):
+        args, kwargs = materialize(*copy.deepcopy((c.args, c.kwargs)))
+        with np.errstate(all="ignore"):
+            mine, first, again = qc.reference(*args, **kwargs), qc.expected(c), qc.expected(c)
+        assert pickle.dumps(first) == pickle.dumps(mine) == pickle.dumps(again), c.name
+        assert not {id(a) for a in _arrays(first)} & {id(a) for a in _arrays(again)}, c.name
+
+
+def test_an_answer_worked_out_by_another_reference_is_not_taken():
+    from autograder.cases.base import Case, QuestionCases
+
+    qc = QuestionCases(function="f", generate=lambda rng: [], reference=lambda x: x + 1)
+    assert qc.expected(Case("a", (1,), known=(lambda x: x - 1, 0))) == 2
+    assert qc.expected(Case("b", (1,), known=(qc.reference, 7))) == 7
+
+
 # Questions whose every kind is deterministic (the same instances for every student).
 DETERMINISTIC = {("depth", "sawtooth_layers")}
 
