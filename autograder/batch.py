@@ -25,6 +25,7 @@ from autograder.grade import (
     seed_for,
 )
 from autograder.paths import released_notebook, source_roots
+from autograder.planner import Planners
 from autograder.report import grades_row, write_atomic, write_grades, write_submission
 from autograder.sandbox import Sandbox, SandboxUnavailable
 from autograder.summary import write_summary
@@ -359,6 +360,9 @@ def grade_batch(
         _refuse_all(out_dir, summary, todo, course, assignment, seed, student, fingerprint, exc)
         _finish(out_dir, summary)
         return summary
+    planners = closing.enter_context(  # (ended before the sandbox is)
+        Planners(course, assignment, seed, jobs=jobs, count=len(todo), fingerprint=fingerprint)
+    )
 
     def one(entry: Entry) -> dict | None:
         """results.json data for ``entry``; None when it was not (fully) graded."""
@@ -378,6 +382,7 @@ def grade_batch(
                 fingerprint=fingerprint,
                 submission=name,
                 student_name=entry.student_name,
+                planner=planners,
             )
             if abandon.is_set():  # cut short by our own shutdown: regraded next time
                 return None

@@ -450,27 +450,45 @@ def course_problems(course: Course, assignment: str) -> list[str]:
     return problems
 
 
+def _question_cases(course: Course, assignment: str, question: str) -> QuestionCases:
+    """A question's cases table, under the course's tolerance for it."""
+    table = load_questions(assignment)
+    if question not in table:
+        raise KeyError(f"course.yml question {assignment}.{question} has no hidden cases")
+    tol = course.tolerance(assignment, question)
+    return QuestionCases(**{**table[question].__dict__, "rtol": tol.rtol, "atol": tol.atol})
+
+
 def plan(course: Course, assignment: str, student: str, seed: int | None = None) -> Plan:
     """Generate a student's cases and compute the reference answers."""
-    a = course.assignment(assignment)
-    table = load_questions(assignment)
     s = seed_for(course, assignment, student, seed)
-    questions, calls = [], []
-    group_limits = {}
-    for q in a.questions:
-        if q.name not in table:
-            raise KeyError(f"course.yml question {assignment}.{q.name} has no hidden cases")
-        qc = table[q.name]
-        tol = course.tolerance(assignment, q.name)
-        qc = QuestionCases(**{**qc.__dict__, "rtol": tol.rtol, "atol": tol.atol})
+    drawn = []
+    for q in course.assignment(assignment).questions:
+        qc = _question_cases(course, assignment, q.name)
         cases = qc.generate(question_rng(s, q.name))
-        expected = [qc.expected(c) for c in cases]
-        questions.append((q.name, qc, cases, expected))
+        drawn.append((q.name, cases, [qc.expected(c) for c in cases]))
+    return plan_of(course, assignment, s, drawn)
+
+
+def plan_of(
+    course: Course, assignment: str, seed: int, drawn: list[tuple[str, list[Case], list[Any]]]
+) -> Plan:
+    """The Plan of a student's drawn cases: (question, cases, expected answers) per question of
+    the assignment, in course.yml's order, as :func:`plan` draws them (or a process of the
+    batch's planners did: plain data, which this joins to the questions' tables again)."""
+    questions, calls, group_limits = [], [], {}
+    for q, (name, cases, expected) in zip(
+        course.assignment(assignment).questions, drawn, strict=True
+    ):
+        if name != q.name or len(cases) != len(expected):
+            raise ValueError(f"a plan of {assignment} has {name!r} where {q.name!r} belongs")
+        qc = _question_cases(course, assignment, name)
+        questions.append((name, qc, cases, expected))
         for i, c in enumerate(cases):
-            calls.append(Call(f"{q.name}#{i}", q.name, qc.function, tuple(c.args), dict(c.kwargs)))
-        group_limits[q.name] = _sandbox_limits(course.limits(assignment, q.name))
+            calls.append(Call(f"{name}#{i}", name, qc.function, tuple(c.args), dict(c.kwargs)))
+        group_limits[name] = _sandbox_limits(course.limits(assignment, name))
     limits = _sandbox_limits(course.limits(assignment))
-    return Plan(s, questions, calls, limits, group_limits)
+    return Plan(seed, questions, calls, limits, group_limits)
 
 
 def worked_out_profiles(course: Course, assignment: str) -> dict:
@@ -736,19 +754,21 @@ def grade_submission(
     fingerprint: str | None = None,
     submission: str | None = None,
     student_name: str = "",
+    planner: Callable[[str], Plan] | None = None,
 ) -> SubmissionResult:
     """Grade one submission file; never raises because of what the submission does.
 
     ``fingerprint`` is :func:`grading_fingerprint` of (course, assignment), if already known.
     ``submission`` is its name in the reports (default: the file stem, as printable text);
-    ``student`` the id its instances are drawn for (default: the same).
+    ``student`` the id its instances are drawn for (default: the same). ``planner(student)``
+    gives the student's :func:`plan` (a batch's, which may work it out in another process).
     """
     start = time.perf_counter()
     submission = submission or file_name(path.stem)
     student = student or submission
     shown_student = student if clean(student, 1000) == student else file_name(student)
     a = course.assignment(assignment)
-    p = plan(course, assignment, student, seed)
+    p = planner(student) if planner is not None else plan(course, assignment, student, seed)
     result = SubmissionResult(
         submission=submission,
         path=path,

@@ -1,0 +1,170 @@
+"""A batch's plans (each student's hidden cases and the reference's answers), worked out in
+processes of their own once planning is worth one.
+
+A batch grades ``jobs`` submissions at a time, each in a thread of this process. Planning is
+Python code that holds the interpreter lock (3 ms to 60 ms a student, by assignment), so with
+every plan made here the batch plans on one core whatever ``jobs`` is, and an assignment with a
+costly plan waits on it. :class:`Planners` is what the batch's threads ask for plans instead: it
+makes the first plans here and times the second (the first may work out the case profiles);
+when the batch's planning would keep this process busy for longer than starting processes
+costs (:data:`WORTH_S`), it starts up to ``jobs`` of them and hands them the rest, making plans
+here only until the first one is up, or if they fail.
+
+The processes are fresh interpreters of multiprocessing's forkserver that import the grader
+once (never forks of this process, which holds threads and the sandbox's pipes). They run the
+grader's own code only, on the data of a plan; what they send back is plain data (cases,
+answers, calls) that :func:`autograder.grade.plan_of` joins to this process's tables.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+import time
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from autograder.course import Course
+from autograder.grade import (
+    Plan,
+    grading_fingerprint,
+    known_spares,
+    plan,
+    plan_of,
+    take_profiles,
+)
+
+WORTH_S = 1.0  # planning here for longer than this (a plan's CPU time x plans) starts planners
+
+_course: Course | None = None
+_assignment = ""
+
+
+def _start_planner(course: Course, assignment: str, profiles: dict) -> None:
+    """A planner process's start: the course, and the profiles the batch's process worked out
+    (the same for every student: never worked out again here)."""
+    global _course, _assignment
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the batch's to handle
+    _course, _assignment = course, assignment
+    take_profiles(course, assignment, profiles, profiles["fingerprint"])
+
+
+def _up() -> bool:
+    return True
+
+
+def _drawn(student: str, seed: int | None) -> tuple[int, list]:
+    """In a planner process: a student's plan as plain data, for :func:`plan_of`."""
+    assert _course is not None
+    p = plan(_course, _assignment, student, seed)
+    return p.seed, [(name, cases, expected) for name, _qc, cases, expected in p.questions]
+
+
+class Planners:
+    """``planners(student)``: the student's :class:`~autograder.grade.Plan`, for ``count``
+    submissions graded ``jobs`` at a time (see the module's text); ``fingerprint``: the
+    grading setup's (:func:`~autograder.grade.grading_fingerprint`), if known."""
+
+    def __init__(
+        self,
+        course: Course,
+        assignment: str,
+        seed: int | None,
+        *,
+        jobs: int,
+        count: int,
+        fingerprint: str = "",
+    ) -> None:
+        self._course, self._assignment, self._seed = course, assignment, seed
+        self._fingerprint = fingerprint or grading_fingerprint(course, assignment)
+        self._jobs, self._count = jobs, count
+        self._lock = threading.Lock()
+        self._made_here = 0
+        self._decided = jobs < 2 or count < 3
+        self._closed = False
+        self._pool: ProcessPoolExecutor | None = None
+        self._up: list[Future] = []
+
+    def __call__(self, student: str) -> Plan:
+        pool = self._ready()
+        if pool is not None:
+            try:
+                future: Future | None = pool.submit(_drawn, student, self._seed)
+            except RuntimeError:  # broken, or closed meanwhile: plan here
+                self._give_up()
+                future = None
+            if future is not None:
+                try:  # a plan's own error is raised here, as planning here would raise it
+                    seed, drawn = future.result()
+                except (BrokenProcessPool, CancelledError):  # the pool failed: plan here
+                    self._give_up()
+                else:
+                    return plan_of(self._course, self._assignment, seed, drawn)
+        start = time.thread_time()
+        p = plan(self._course, self._assignment, student, self._seed)
+        self._consider(time.thread_time() - start)
+        return p
+
+    @property
+    def started(self) -> bool:
+        """Whether planner processes are running."""
+        return self._pool is not None
+
+    def _ready(self) -> ProcessPoolExecutor | None:
+        pool = self._pool
+        if pool is None or not any(f.done() and not f.exception() for f in self._up):
+            return None
+        return pool
+
+    def _consider(self, seconds: float) -> None:
+        """Start planners if the batch's plans, at ``seconds`` (the CPU time of one made here,
+        not the first: that one may have worked out the profiles), would cost more here."""
+        with self._lock:
+            self._made_here += 1
+            if self._decided or self._made_here < 2:
+                return
+            self._decided = True
+        if seconds * self._count > WORTH_S:  # started aside: this thread has a plan to grade
+            threading.Thread(target=self._start, name="relulab-planners", daemon=True).start()
+
+    def _start(self) -> None:
+        profiles = {"fingerprint": self._fingerprint, "profiles": known_spares()}
+        try:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["autograder.planner"])
+            pool = ProcessPoolExecutor(
+                max_workers=self._jobs,
+                mp_context=context,
+                initializer=_start_planner,
+                initargs=(self._course, self._assignment, profiles),
+            )
+            up = [pool.submit(_up) for _ in range(self._jobs)]  # each starts a process
+        except (OSError, RuntimeError, ValueError):  # no processes here: plans are made here
+            return
+        with self._lock:
+            if not self._closed:
+                self._pool, self._up = pool, up
+                return
+        pool.shutdown(wait=False, cancel_futures=True)  # closed while it started
+
+    def _give_up(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self, wait: bool = True) -> None:
+        """End the planner processes (``wait``: after the plans they are making)."""
+        with self._lock:
+            self._decided = self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=True)
+
+    def __enter__(self) -> Planners:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close(wait=exc[0] is None)
