@@ -5,11 +5,11 @@ A batch grades ``jobs`` submissions at a time, each in a thread of this process.
 Python code that holds the interpreter lock (3 ms to 60 ms a student, by assignment), so with
 every plan made here the batch plans on one core whatever ``jobs`` is, and an assignment with a
 costly plan waits on it. :class:`Planners` is what the batch's threads ask for plans instead: it
-makes the first plans here and times the second (the first may work out the case profiles);
-when the batch's planning would keep this process busy for longer than :data:`WORTH_S`, it
-starts up to ``jobs`` of them and hands them the rest, making plans here only until the first
-one is up, or if they fail. (Starting them costs some 0.7 s of CPU: for 60 submissions of an
-assignment whose plans take 20 ms, 1.2 s of planning, the batch took 16% longer with them.)
+makes the first plans here and times them (see :meth:`Planners._consider`); when the batch's
+planning would keep this process busy for longer than :data:`WORTH_S`, it starts up to
+``jobs`` processes and hands them the rest, making plans here only until the first one is up,
+or if they fail. (Starting them costs some 0.7 s of CPU: for 60 submissions of an assignment
+whose plans take 20 ms, 1.2 s of planning, the batch took 16% longer with them.)
 
 The processes are fresh interpreters of multiprocessing's forkserver that import the grader
 once (never forks of this process, which holds threads and the sandbox's pipes). They run the
@@ -47,7 +47,7 @@ def _start_planner(course: Course, assignment: str, profiles: dict) -> None:
     """A planner process's start: the course, and the profiles the batch's process worked out
     (the same for every student: never worked out again here)."""
     global _course, _assignment
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the batch's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch's to handle (see _planner_boot)
     _course, _assignment = course, assignment
     take_profiles(course, assignment, profiles, profiles["fingerprint"])
 
@@ -82,8 +82,8 @@ class Planners:
         self._fingerprint = fingerprint or grading_fingerprint(course, assignment)
         self._jobs, self._count = jobs, count
         self._lock = threading.Lock()
-        self._made_here = 0
-        self._decided = jobs < 2 or count < 3
+        self._times: list[float] = []  # CPU seconds of the plans made here so far
+        self._decided = jobs < 2 or count <= jobs + 1
         self._closed = False
         self._pool: ProcessPoolExecutor | None = None
         self._up: list[Future] = []
@@ -120,21 +120,23 @@ class Planners:
         return pool
 
     def _consider(self, seconds: float) -> None:
-        """Start planners if the batch's plans, at ``seconds`` (the CPU time of one made here,
-        not the first: that one may have worked out the profiles), would cost more here."""
+        """Start planners if the batch's plans would cost more than WORTH_S here, at the
+        fastest of the first ``jobs`` + 1 made here (the first ``jobs``, made at once, may
+        each have worked out the case profiles; the next starts after one of them is done)."""
         with self._lock:
-            self._made_here += 1
-            if self._decided or self._made_here < 2:
+            self._times.append(seconds)
+            if self._decided or len(self._times) <= self._jobs:
                 return
             self._decided = True
-        if seconds * self._count > WORTH_S:  # started aside: this thread has a plan to grade
+            fastest = min(self._times)
+        if fastest * self._count > WORTH_S:  # started aside: this thread has a plan to grade
             threading.Thread(target=self._start, name="relulab-planners", daemon=True).start()
 
     def _start(self) -> None:
         profiles = {"fingerprint": self._fingerprint, "profiles": known_spares()}
         try:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["autograder.planner"])
+            context.set_forkserver_preload(["autograder._planner_boot"])
             pool = ProcessPoolExecutor(
                 max_workers=self._jobs,
                 mp_context=context,

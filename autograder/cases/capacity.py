@@ -407,10 +407,16 @@ def _train_cases(rng: np.random.Generator) -> list[Case]:
 
         name = f"widths {widths}, lr {lr}, {steps} steps"
         cases.append(profiled(rng, name, draw, train_deep_linear, TRAIN_MISTAKES,
-                              kwargs={"init_std": 0.5}))  # fmt: skip
+                              kwargs={"init_std": 0.5}, valid=_finite))  # fmt: skip
     edge = _data(rng, 10, 2, 1)
     cases.append(Case("edge: 0 steps", (*edge, [2, 3, 1], 0.1, 0, int(rng.integers(0, 100)))))
     return cases
+
+
+def _finite(answer) -> bool:
+    """Whether a training run's (losses, P) are finite: one that diverged is no fair case."""
+    losses, P = answer
+    return bool(np.isfinite(losses).all() and np.isfinite(P).all())
 
 
 def _train_variant(case: Case, scale_n=True, sequential=False, after=False):

@@ -42,7 +42,7 @@ def exact(p) -> bytes:
 
 def started(planners: planner.Planners, student: str = "warm-up") -> planner.Planners:
     """Planners that have asked for their processes and have them up."""
-    for i in range(3):  # the second plan made here decides
+    for i in range(4):  # the third plan made here decides (jobs + 1)
         planners(f"{student}{i}")
     deadline = time.monotonic() + 60
     while planners._ready() is None:

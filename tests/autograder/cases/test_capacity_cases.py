@@ -106,3 +106,17 @@ def test_hidden_kinds_cover_every_activation_and_a_square_bridge():
         for c in QUESTIONS["layers_to_xw"].generate(np.random.default_rng(1))
     ]
     assert any(a[0] == a[1] and b[0] == b[1] for a, b in shapes)
+
+
+def test_no_student_gets_a_training_run_that_diverges():
+    """A diverged run's answer is inf / nan, on which two right implementations need not agree
+    (the overflow depends on the order of the products): no hidden case may be one. The
+    bundled course's student "s48" once got one (widths [1, 2, 2, 2, 1], lr 0.1)."""
+    from autograder.grade import question_rng, seed_for
+
+    qc = QUESTIONS["train_deep_linear"]
+    seeds = [seed_for(COURSE, ASSIGNMENT, f"s{i:02d}") for i in range(1, 61)] + list(range(40))
+    for seed in seeds:
+        for case in qc.generate(question_rng(seed, "train_deep_linear")):
+            losses, P = qc.expected(case)
+            assert np.isfinite(losses).all() and np.isfinite(P).all(), (seed, case.name)
