@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "composition" / "ada_correct.py"  # the correct sample graded by default
 
 
 class CpuMeter:
