@@ -15,6 +15,11 @@ The processes are fresh interpreters of multiprocessing's forkserver that import
 once (never forks of this process, which holds threads and the sandbox's pipes). They run the
 grader's own code only, on the data of a plan; what they send back is plain data (cases,
 answers, calls) that :func:`autograder.grade.plan_of` joins to this process's tables.
+
+They start only where the sandbox runs student code as a uid of its own (``may_start``): the
+forkserver takes orders on a Unix socket in a folder only this process's uid may enter, so a
+child running as this uid (the sandbox's plain mode) would be kept from a process holding the
+hidden answers by nothing but that folder's random name. There, plans are made here.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import multiprocessing
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -66,7 +72,8 @@ def _drawn(student: str, seed: int | None) -> tuple[int, list]:
 class Planners:
     """``planners(student)``: the student's :class:`~autograder.grade.Plan`, for ``count``
     submissions graded ``jobs`` at a time (see the module's text); ``fingerprint``: the
-    grading setup's (:func:`~autograder.grade.grading_fingerprint`), if known."""
+    grading setup's (:func:`~autograder.grade.grading_fingerprint`), if known; ``may_start()``:
+    whether planner processes may start (asked once, when they would be worth it)."""
 
     def __init__(
         self,
@@ -77,10 +84,11 @@ class Planners:
         jobs: int,
         count: int,
         fingerprint: str = "",
+        may_start: Callable[[], bool] = lambda: True,
     ) -> None:
         self._course, self._assignment, self._seed = course, assignment, seed
         self._fingerprint = fingerprint or grading_fingerprint(course, assignment)
-        self._jobs, self._count = jobs, count
+        self._jobs, self._count, self._may_start = jobs, count, may_start
         self._lock = threading.Lock()
         self._times: list[float] = []  # CPU seconds of the plans made here so far
         self._decided = jobs < 2 or count <= jobs + 1
@@ -129,7 +137,8 @@ class Planners:
                 return
             self._decided = True
             fastest = min(self._times)
-        if fastest * self._count > WORTH_S:  # started aside: this thread has a plan to grade
+        if fastest * self._count > WORTH_S and self._may_start():
+            # started aside: this thread has a plan to grade
             threading.Thread(target=self._start, name="relulab-planners", daemon=True).start()
 
     def _start(self) -> None:

@@ -850,7 +850,8 @@ def _reap_orphans(child: int) -> None:
 
     In the namespace modes the kernel has already killed the child's whole PID namespace; in
     container mode every process of the sandbox uid is killed; in the plain mode this catches
-    double-forked daemons reparented to the zygote (their session is killed too).
+    double-forked daemons reparented to the zygote (their session is killed too), never the
+    zygote's fork server, its one child of its own.
     """
     mode = SETUP.mode
     if mode in ("root", "userns"):
@@ -863,11 +864,11 @@ def _reap_orphans(child: int) -> None:
         os.killpg(child, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    me = str(os.getpid())
+    me, server = str(os.getpid()), str(FORKS.pid)
     for _ in range(1000):
         found = False
         for entry in os.listdir("/proc"):
-            if not entry.isdigit():
+            if not entry.isdigit() or entry == server:
                 continue
             try:
                 with open(f"/proc/{entry}/stat") as f:

@@ -70,6 +70,16 @@ def test_plans_from_the_planner_processes_are_the_plans_made_here(always):
         assert planners.started
 
 
+def test_planners_start_only_where_they_may(always):
+    with planner.Planners(
+        COURSE, "capacity", None, jobs=2, count=500, may_start=lambda: False
+    ) as planners:
+        for i in range(5):
+            planners(f"s{i}")
+        time.sleep(0.5)
+        assert not planners.started
+
+
 def test_planners_start_only_when_the_batch_planning_is_worth_one():
     with planner.Planners(COURSE, "composition", None, jobs=2, count=40) as planners:
         for i in range(5):
@@ -139,4 +149,12 @@ def test_a_batch_planned_by_planner_processes_grades_as_one_planned_here(
         assert bool(joined) == (label == "planners")
     here, there = results(outs["here"]), results(outs["planners"])
     assert here == there
+    # Where student code runs as this uid (plain mode), no planner ever starts.
+    monkeypatch.setenv("RELULAB_SANDBOX_MODE", "plain")
+    joined.clear()
+    summary = grade_batch([subs], COURSE, "composition", tmp_path / "plain", jobs=2)
+    assert len(summary.graded) == 24 and not joined
+    plain = results(tmp_path / "plain")
+    assert {n: d["score"] for n, d in plain.items()} == {n: d["score"] for n, d in here.items()}
+    assert "uid" not in next(iter(plain.values()))["extra_data"]["relulab"]["isolation"]["layers"]
     assert {d["score"] for d in here.values()} != {d["max_score"] for d in here.values()}

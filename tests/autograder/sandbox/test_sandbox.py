@@ -799,3 +799,27 @@ def test_run_folders_are_named_for_their_grader(box, write):
     from autograder.sandbox import _sandbox
 
     assert Path(here.outcomes["a"].value).name.startswith(_sandbox._run_prefix())
+
+
+def test_plain_mode_keeps_its_fork_server_from_one_run_to_the_next(write, monkeypatch):
+    """In plain mode the zygote kills whatever a run left among its children: never its fork
+    server (every second run of a plain-mode batch was an internal error, "the sandbox's fork
+    server is gone"), but still a daemon the submission left behind."""
+    monkeypatch.setenv("RELULAB_SANDBOX_MODE", "plain")
+    daemon = write(
+        "import os, time\n"
+        "def f(x):\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        "            time.sleep(600)\n"
+        "        os._exit(0)\n"
+        "    return x + 1\n"
+    )
+    with Sandbox(workers=1) as box:
+        assert box.isolation == "plain"
+        for i in range(4):
+            run = box.run(daemon, [Call("c", "q", "f", (i,))], FAST)
+            assert not run.internal_error, run.internal_error
+            assert run.outcomes["c"].status == "ok" and run.outcomes["c"].value == i + 1
+        assert procs.leftovers() == []
