@@ -278,6 +278,7 @@ def grade_batch(
     on_interrupt: Callable[[str], None] | None = None,
     cluster: str | None = None,
     on_status: Callable[[str], None] | None = None,
+    planners: bool = False,
 ) -> BatchSummary:
     """Grade every submission under ``paths`` into ``out_dir``; never stops for one submission.
 
@@ -286,6 +287,10 @@ def grade_batch(
     allowed with a single submission: raises ValueError otherwise. ``cluster`` (a Dask
     scheduler address or local[:N]) grades on Dask workers instead of ``jobs`` local ones (see
     autograder.cluster; ClusterError when it cannot); ``on_status`` hears how it goes.
+    ``planners``: plans may be made by planner processes when worth it (see
+    autograder.planner). Those import the caller's ``__main__`` module again, as every
+    multiprocessing start method but fork does: only for a main module that does nothing on
+    import (the relulab command; a script whose work is under ``if __name__ == "__main__"``).
     """
     summary = BatchSummary()
     entries, summary.warnings = find_entries(paths, roster)
@@ -360,12 +365,12 @@ def grade_batch(
         _refuse_all(out_dir, summary, todo, course, assignment, seed, student, fingerprint, exc)
         _finish(out_dir, summary)
         return summary
-    planners = closing.enter_context(  # (ended before the sandbox is)
+    planner = closing.enter_context(  # (ended before the sandbox is)
         Planners(
             course,
             assignment,
             seed,
-            jobs=jobs,
+            jobs=jobs if planners else 1,
             count=len(todo),
             fingerprint=fingerprint,
             # only where student code runs as a uid of its own (see autograder.planner)
@@ -391,7 +396,7 @@ def grade_batch(
                 fingerprint=fingerprint,
                 submission=name,
                 student_name=entry.student_name,
-                planner=planners,
+                planner=planner,
             )
             if abandon.is_set():  # cut short by our own shutdown: regraded next time
                 return None

@@ -92,6 +92,7 @@ def _batch_and_report(
             draw_plots=draw_failing_plots,
             roster=roster,
             cluster=cluster,
+            planners=True,  # this command's main module is safe for them to import again
             on_status=lambda text: progress.update(task, status=text),
             on_interrupt=lambda kind: console.print(
                 "[yellow]interrupted:[/] "

@@ -12,7 +12,9 @@ or if they fail. (Starting them costs some 0.7 s of CPU: for 60 submissions of a
 whose plans take 20 ms, 1.2 s of planning, the batch took 16% longer with them.)
 
 The processes are fresh interpreters of multiprocessing's forkserver that import the grader
-once (never forks of this process, which holds threads and the sandbox's pipes). They run the
+once (never forks of this process, which holds threads and the sandbox's pipes); like every
+process multiprocessing starts so, each imports this process's ``__main__`` module again
+(as ``__mp_main__``), so a batch uses them only when its caller says that is harmless. They run the
 grader's own code only, on the data of a plan; what they send back is plain data (cases,
 answers, calls) that :func:`autograder.grade.plan_of` joins to this process's tables.
 

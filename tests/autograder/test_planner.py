@@ -144,15 +144,19 @@ def test_a_batch_planned_by_planner_processes_grades_as_one_planned_here(
     for label, worth in (("here", float("inf")), ("planners", 0.0)):
         monkeypatch.setattr(planner, "WORTH_S", worth)
         outs[label] = tmp_path / label
-        summary = grade_batch([subs], COURSE, "composition", outs[label], jobs=2)
+        summary = grade_batch([subs], COURSE, "composition", outs[label], jobs=2, planners=True)
         assert len(summary.graded) == 24 and not summary.internal_errors
         assert bool(joined) == (label == "planners")
     here, there = results(outs["here"]), results(outs["planners"])
     assert here == there
+    # A caller that does not say its main module may be imported again gets none.
+    joined.clear()
+    summary = grade_batch([subs], COURSE, "composition", tmp_path / "default", jobs=2)
+    assert len(summary.graded) == 24 and not joined
     # Where student code runs as this uid (plain mode), no planner ever starts.
     monkeypatch.setenv("RELULAB_SANDBOX_MODE", "plain")
     joined.clear()
-    summary = grade_batch([subs], COURSE, "composition", tmp_path / "plain", jobs=2)
+    summary = grade_batch([subs], COURSE, "composition", tmp_path / "plain", jobs=2, planners=True)
     assert len(summary.graded) == 24 and not joined
     plain = results(tmp_path / "plain")
     assert {n: d["score"] for n, d in plain.items()} == {n: d["score"] for n, d in here.items()}
