@@ -27,6 +27,7 @@ hidden answers by nothing but that folder's random name. There, plans are made h
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -145,6 +146,10 @@ class Planners:
 
     def _start(self) -> None:
         profiles = {"fingerprint": self._fingerprint, "profiles": known_spares()}
+        # The forkserver is a new "python -c": without this, the folder the grader was started
+        # in would come first on its sys.path, and a multiprocessing.py planted there (a
+        # submission's file name) would run as the grader.
+        os.environ["PYTHONSAFEPATH"] = "1"
         try:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["autograder._planner_boot"])

@@ -9,6 +9,9 @@ import os
 import pickle
 import shutil
 import signal
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -162,3 +165,43 @@ def test_a_batch_planned_by_planner_processes_grades_as_one_planned_here(
     assert {n: d["score"] for n, d in plain.items()} == {n: d["score"] for n, d in here.items()}
     assert "uid" not in next(iter(plain.values()))["extra_data"]["relulab"]["isolation"]["layers"]
     assert {d["score"] for d in here.values()} != {d["max_score"] for d in here.values()}
+
+
+def test_no_module_planted_in_the_working_folder_runs_in_a_planner(tmp_path):
+    """The planners' forkserver is a new interpreter started in the grader's working folder:
+    a multiprocessing.py there (a submission named so, graded from its own folder) must not
+    be what it imports."""
+    planted = tmp_path / "inbox"
+    planted.mkdir()
+    ran = tmp_path / "planted-code-ran"
+    for name in ("multiprocessing.py", "autograder.py", "numpy.py"):
+        (planted / name).write_text(f"open({str(ran)!r}, 'a').write({name!r})\n")
+    script = tmp_path / "plan.py"  # outside the folder: its own folder comes first, not cwd
+    script.write_text(
+        textwrap.dedent(
+            """
+            import time
+            import autograder.planner as planner
+            from autograder.course import load_course
+
+            if __name__ == "__main__":  # (planners import this file again)
+                planner.WORTH_S = 0.0
+                course = load_course()
+                with planner.Planners(course, "composition", None, jobs=2, count=50) as p:
+                    for i in range(4):
+                        p(f"s{i}")
+                    deadline = time.monotonic() + 60
+                    while p._ready() is None:
+                        assert time.monotonic() < deadline
+                        time.sleep(0.05)
+                    p("ada")
+                print("planned")
+            """
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONSAFEPATH"}
+    out = subprocess.run(
+        [sys.executable, str(script)], cwd=planted, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0 and "planned" in out.stdout, out.stderr[-2000:]
+    assert not ran.exists(), ran.read_text()
