@@ -126,9 +126,8 @@ class Planners:
 
     def _ready(self) -> ProcessPoolExecutor | None:
         pool = self._pool
-        if pool is None or not any(f.done() and not f.exception() for f in self._up):
-            return None
-        return pool
+        up = (f.done() and not f.cancelled() and f.exception() is None for f in self._up)
+        return pool if pool is not None and any(up) else None
 
     def _consider(self, seconds: float) -> None:
         """Start planners if the batch's plans would cost more than WORTH_S here, at the
@@ -159,8 +158,12 @@ class Planners:
                 initializer=_start_planner,
                 initargs=(self._course, self._assignment, profiles),
             )
-            up = [pool.submit(_up) for _ in range(self._jobs)]  # each starts a process
         except (OSError, RuntimeError, ValueError):  # no processes here: plans are made here
+            return
+        try:
+            up = [pool.submit(_up) for _ in range(self._jobs)]  # each starts a process
+        except (OSError, RuntimeError):
+            pool.shutdown(wait=False, cancel_futures=True)
             return
         with self._lock:
             if not self._closed:
