@@ -35,7 +35,7 @@ def exact(p) -> bytes:
             [
                 (n, [(c.name, c.args, c.kwargs, c.weight, c.public) for c in cs], e)
                 for n, _qc, cs, e in p.questions
-            ],  # fmt: skip
+            ],
             p.calls,
             p.limits,
             p.group_limits,
