@@ -20,10 +20,14 @@ _MISSING = object()
 
 class NoShell:
     """What ``get_ipython()`` returns here: every method (run_line_magic, system, ...) does
-    nothing, as the magics and shell escapes themselves are dropped."""
+    nothing, as the magics and shell escapes themselves are dropped. It is false, as where
+    there is no shell: pyplot, imported in a cell, leaves it alone."""
 
     def __getattr__(self, name: str):
         return lambda *args, **kwargs: None
+
+    def __bool__(self) -> bool:  # no shell: matplotlib's pyplot hooks nothing into it
+        return False
 
 
 def cells(nb: dict) -> list[tuple[int, str]]:
@@ -323,6 +327,8 @@ class StandIns:
             module.interactive = _interactive
         if module.__name__ in ("IPython", "IPython.core.getipython"):
             module.get_ipython = NoShell
+        if module.__name__ == "IPython":  # a recent one: matplotlib then fixes nothing in it
+            module.version_info, module.__version__ = (8, 24, 0, ""), "8.24.0"
 
 
 class _StandInModule(types.ModuleType):

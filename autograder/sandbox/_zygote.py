@@ -54,7 +54,8 @@ import types
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
-import _fsview  # noqa: E402 - the isolation layers beside this file
+import _figureless  # noqa: E402 - the isolation layers and notebook runtime beside this file
+import _fsview  # noqa: E402
 import _landlock  # noqa: E402
 import _nbruntime  # noqa: E402
 import _procs  # noqa: E402
@@ -245,6 +246,7 @@ class Setup:
             self.gid = self.uid
         self.view = _fsview.python_view(config.get("hide", []), found=found)
         self.template = str(config.get("template") or "")  # a notebook path, from the grader
+        self.notebooks = bool(config.get("notebooks"))  # matplotlib imported ahead for them
         self.mode, missing = self._choose_mode(os.environ.get("RELULAB_SANDBOX_MODE", ""))
         self.missing = missing
         self.layers = ["rlimits"]
@@ -655,8 +657,8 @@ def _save_group(req: dict, att: Attempt, payload: bytes, results: dict) -> None:
 
 def run_request(req: dict) -> dict:
     """Run every group of a request, in as many fresh children as needed."""
-    if req["submission"].endswith(".ipynb"):
-        _warm_fork_server()
+    if req["submission"].endswith(".ipynb") and SETUP.notebooks:
+        _warm_fork_server()  # for the plot cells that will need matplotlib after all
     limits = req["limits"]
     n_groups = len(req["groups"])
     results: dict[int, dict] = {}
@@ -1434,6 +1436,7 @@ def _load_ipynb(loader: _Loader, source: bytes, graded: frozenset = frozenset())
         loader.note(loader.fatal)
         return
     sys.meta_path.insert(0, _nbruntime.StandIns())  # the real ones are outside the allow-list
+    sys.meta_path.insert(0, _figureless.Finder())
     for number, src in cells:
         label = f"cell {number}"
         loader.where[f"<{label}>"] = label
@@ -1448,8 +1451,8 @@ def _load_ipynb(loader: _Loader, source: bytes, graded: frozenset = frozenset())
         if _nbruntime.defines(tree, graded):  # an answer cell runs exactly as written
             loader.run_unit(code, label)
             _nbruntime.close_figures()
-        else:
-            with _nbruntime.QuietPlots():
+        else:  # a plot cell: matplotlib's stand-ins, the real one only once needed
+            with _figureless.plot_cell():
                 loader.run_unit(code, label)
 
 
