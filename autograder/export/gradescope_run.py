@@ -23,16 +23,24 @@ import sys
 NOT_GRADING = ("-h", "--help", "--prepare", "--check-isolation")
 
 
-def _notebook_coming(folder: str) -> bool:
-    """Whether a notebook is among what was submitted (a guess, for the early start only)."""
+def _matplotlib_coming(folder: str) -> bool:
+    """Whether a notebook among what was submitted will need matplotlib itself (a guess, for
+    the early start only): plot cells run on its stand-ins as far as these go."""
+    from autograder.sandbox._launch import plots_need_matplotlib
+
     try:
-        return any(name.endswith(".ipynb") for _, _, names in os.walk(folder) for name in names)
+        return any(
+            plots_need_matplotlib(os.path.join(top, name))
+            for top, _, names in os.walk(folder)
+            for name in names
+            if name.endswith(".ipynb")
+        )
     except (OSError, RecursionError):
         return False
 
 
 def _start_early(argv: list[str]) -> None:
-    """Start the sandbox's zygote (numpy, for a notebook matplotlib: most of a run) before
+    """Start the sandbox's zygote (numpy, for a notebook needing it matplotlib) before
     this module imports anything else, from what the command line seems to ask for: the
     Sandbox that grade_root makes adopts it. A wrong guess (another root, not a grade after
     all) costs time only: a zygote nobody adopts ends, having set nothing up."""
@@ -46,7 +54,7 @@ def _start_early(argv: list[str]) -> None:
             root = arg.split("=", 1)[1]
     from autograder.sandbox import _launch
 
-    _launch.prestart(1, notebooks=_notebook_coming(os.path.join(root, "submission")))
+    _launch.prestart(1, notebooks=_matplotlib_coming(os.path.join(root, "submission")))
 
 
 if __name__ == "__main__":
@@ -61,6 +69,7 @@ import traceback
 from pathlib import Path
 
 from autograder.sandbox import Sandbox, SandboxUnavailable, prestart
+from autograder.sandbox._launch import plots_need_matplotlib
 
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
 
@@ -136,12 +145,11 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
     # Adopts what main prestarted and is waited for last: its start (imports, isolation
     # probes) runs while this process reads the course and the student's metadata. No notebook
     # template: compiling it pays off from a batch's second notebook on, and here is only one.
-    notebook = path.suffix == ".ipynb"
     sandbox = Sandbox(
         hide=hide,
         workers=1,
         require=require,
-        notebooks=notebook,
+        notebooks=path.suffix == ".ipynb" and plots_need_matplotlib(str(path)),
         wait=False,
     )
     try:
@@ -268,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         return prepare(args.assignment)
     # Started already when run as a command (_start_early); called in-process (tests), now:
     # the Sandbox made in grade_root adopts it. A wrong guess costs time only: it is told then.
-    prestart(1, notebooks=_notebook_coming(str(args.root / "submission")))
+    prestart(1, notebooks=_matplotlib_coming(str(args.root / "submission")))
     results = args.results or args.root / "results" / "results.json"
     start = time.perf_counter()
     try:

@@ -1,6 +1,6 @@
 """Starting a zygote process: its command line, its environment, and a start ahead of time.
 
-This module imports os, sys and subprocess only, so that a command which knows it will need a
+This module imports os, re, sys and subprocess only, so that a command which knows it will need a
 sandbox can start the zygote first thing, before it imports anything of its own (the sandbox
 included): the zygote's start (numpy, for notebooks matplotlib) then runs while the command
 imports the rest. :mod:`._sandbox` adopts what was started here (``take``).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +34,32 @@ def private_dir() -> str:
         import tempfile
 
         return tempfile.mkdtemp(prefix="relulab-cache-")
+
+
+# Plotting that the stand-ins of a notebook's plot cells do not answer (_figureless), and
+# imports of matplotlib beyond pyplot: a notebook that has any will import matplotlib after
+# all, better in the zygote ahead of time than in the child.
+_PLOTS_GOING_REAL = re.compile(
+    rb"\.(?:contourf?|clabel|imshow|matshow|pcolor(?:mesh)?|scatter|colorbar|plot_surface"
+    rb"|plot_wireframe|plot_trisurf|add_collection(?:3d)?|view_init|loglog|semilog[xy]|errorbar"
+    rb"|fill_between(?:x)?|fill|hist2?d?|barh?|quiver|streamplot|stem|step|stairs|annotate"
+    rb"|arrow|set_[xy]scale|set_aspect|twin[xy]|subplot|add_axes|grid|tick_params"
+    rb"|set_[xy]ticks|set_[xy]ticklabels|axis|margins|autoscale|subplots_adjust|sca|cla|clf"
+    rb"|figtext|figlegend|get_[xy]lim|get_lines|tricontourf?|boxplot|violinplot|pie)\s*\("
+    rb"|rcParams|get_cmap|colormaps|\.style\.|\buse\s*\("
+    rb"|import\s+(?:matplotlib\.(?!pyplot\b)|mpl_toolkits|pylab)"
+    rb"|from\s+(?:matplotlib\.(?!pyplot\b)|matplotlib\s+import\s+(?!pyplot\b)|mpl_toolkits|pylab)"
+)
+
+
+def plots_need_matplotlib(notebook: str) -> bool:
+    """Whether a notebook's plot cells seem to need matplotlib itself (a guess from its text,
+    for starting ahead only: a wrong one costs time, never a grade)."""
+    try:
+        with open(notebook, "rb") as f:
+            return _PLOTS_GOING_REAL.search(f.read(16 << 20)) is not None
+    except OSError:
+        return True
 
 
 def child_env() -> dict[str, str]:

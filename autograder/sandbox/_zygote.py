@@ -72,6 +72,10 @@ _figure_due = False  # whether the fork server is still to draw its first figure
 # The template notebook's cells, compiled in the fork server: (number, source) -> (tree, code)
 TEMPLATE_CODE: dict[tuple[int, str], tuple[ast.Module, types.CodeType]] = {}
 _asked_warm = False  # whether the zygote has asked the fork server to import it
+# matplotlib's font list from the zygote's own cache, (file name, bytes), read in the fork
+# server: a child whose plot cells need matplotlib after all (not imported ahead) starts from
+# it instead of building its own, most of a second.
+_FONT_LIST: tuple[str, bytes] | None = None
 
 MAX_RESULT_BYTES = 64 << 20  # per run, results of all groups together
 STDOUT_KEEP = 8192
@@ -450,6 +454,7 @@ class ForkServer:
                         pass
                 if warm:
                     _warm_notebook_libraries()
+                _read_font_list()
                 self._serve(theirs)
             finally:
                 os._exit(0)
@@ -895,6 +900,30 @@ def _reap_orphans(child: int) -> None:
             return
 
 
+def _read_font_list() -> None:
+    global _FONT_LIST
+    folder = os.environ.get("MPLCONFIGDIR", "")
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.startswith("fontlist-"))
+        if names and names[-1].endswith(".json"):
+            with open(os.path.join(folder, names[-1]), "rb") as f:
+                _FONT_LIST = (names[-1], f.read(8 << 20))
+    except OSError:
+        pass
+
+
+def _give_font_list(folder: str) -> None:
+    """The zygote's font list in a child's matplotlib folder (before it runs any cell)."""
+    if _FONT_LIST is None:
+        return
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        with open(os.path.join(folder, _FONT_LIST[0]), "wb") as f:
+            f.write(_FONT_LIST[1])
+    except OSError:
+        pass  # matplotlib builds its own
+
+
 def _warm_fork_server() -> None:
     """Have the fork server import the notebook libraries, once (see below)."""
     global _asked_warm
@@ -1222,6 +1251,8 @@ def child_main(msg_w, out_w, status_w, in_r, sub_fd, scratch, req: dict, groups:
         if setup.separate_uid and setup.mode in ("root", "container"):
             _become(setup.uid, setup.gid)
         _clear_capabilities()
+        if req["submission"].endswith(".ipynb") and not _warmed:  # as the user it runs as
+            _give_font_list(os.environ["MPLCONFIGDIR"])
         if "seccomp" in setup.layers:
             _seccomp.install()
         for name in list(sys.modules):

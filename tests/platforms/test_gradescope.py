@@ -242,17 +242,24 @@ runpy.run_module("autograder.export.gradescope_run", run_name="__main__")
 """
 
 
-@pytest.mark.parametrize("name", ["correct.ipynb", "ada_correct.py"])
+@pytest.mark.parametrize(
+    ("name", "preload"),
+    [("correct.ipynb", False), ("contours.ipynb", True), ("ada_correct.py", False)],
+)
 def test_the_zygote_starts_before_the_grader_imports_and_is_the_one_that_grades(
-    tmp_path: Path, name: str
+    tmp_path: Path, name: str, preload: bool
 ) -> None:
     """Run as a command, the runner starts one zygote, before the grader's side of the sandbox
-    is even imported, for a notebook with the notebook libraries: no second one is started,
-    so the one that graded (full marks) is that one."""
+    is even imported, with matplotlib for a notebook whose plot cells will need it (the
+    exercise's own run on its stand-ins): no second one is started, so the one that graded
+    (full marks) is that one."""
     root = tmp_path / "root"
     (root / "submission").mkdir(parents=True)
     if name.endswith(".ipynb"):
-        nbformat.write(exercise_submission("correct"), root / "submission" / name)
+        nb = exercise_submission("correct")
+        if name == "contours.ipynb":
+            nb.cells.append(nbformat.v4.new_code_cell("plt.subplots()[1].contour(np.eye(3))"))
+        nbformat.write(nb, root / "submission" / name)
     else:
         shutil.copy(CHECKOUT / "samples" / ASSIGNMENT / name, root / "submission" / name)
     args = ["--assignment", ASSIGNMENT, f"--root={root}"]
@@ -266,7 +273,7 @@ def test_the_zygote_starts_before_the_grader_imports_and_is_the_one_that_grades(
     )
     assert proc.returncode == 0, proc.stderr
     starts = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert [[s[0], s[2]] for s in starts] == [[name.endswith(".ipynb"), False]]
+    assert [[s[0], s[2]] for s in starts] == [[preload, False]]
     data = json.loads((root / "results" / "results.json").read_text())
     assert data["score"] == data["max_score"] > 0
 

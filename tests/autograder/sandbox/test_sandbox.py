@@ -493,6 +493,31 @@ def test_notebook_libraries_come_warm_from_the_fork_server(write, notebooks):
     assert (first_py, first_nb, later_py) == (notebooks, notebooks, notebooks)
 
 
+def test_a_child_that_imports_matplotlib_itself_finds_the_font_list(write):
+    # Not told that notebooks come, the fork server imports no matplotlib; a plot cell the
+    # stand-ins do not answer imports it in the child, from the font list the grader's cache
+    # holds (building one costs most of a second), and draws what it would have.
+    nb = _notebook(
+        write,
+        [
+            "import logging\nimport numpy as np\nimport matplotlib.pyplot as plt\nseen = []\n"
+            "class Note(logging.Handler):\n    def emit(self, record):\n"
+            "        seen.append(record.getMessage())\n"
+            "logging.getLogger('matplotlib').addHandler(Note())\n"
+            "logging.getLogger('matplotlib').setLevel(logging.INFO)",
+            "fig, ax = plt.subplots()\nlevels = len(ax.contour(np.eye(3), levels=[0.5]).levels)",
+            "def noted():\n    return [levels, [m for m in seen if 'fontManager' in m]]",
+        ],
+    )
+    with Sandbox(workers=1, notebooks=True) as warm:  # builds the font list, if new
+        warm.run(nb, [Call("n", "q", "noted")], Limits(wall_s=20.0, cpu_s=20.0, memory_mb=1024))
+    with Sandbox(workers=1, notebooks=False) as one:
+        out = one.run(
+            nb, [Call("n", "q", "noted")], Limits(wall_s=20.0, cpu_s=20.0, memory_mb=1024)
+        )
+    assert out.outcomes["n"].value == [1, []], out.outcomes["n"].message
+
+
 def test_warm_matplotlib_is_matplotlib_but_for_its_property_tables(write):
     # The fork server imports pyplot without writing the property tables into docstrings;
     # kwdoc itself works for a submission, and what artists accept and refuse is unchanged.
