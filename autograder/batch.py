@@ -28,6 +28,7 @@ from autograder.paths import released_notebook, source_roots
 from autograder.planner import Planners
 from autograder.report import grades_row, write_atomic, write_grades, write_submission
 from autograder.sandbox import Sandbox, SandboxUnavailable
+from autograder.sandbox._launch import matplotlib_ahead
 from autograder.summary import write_summary
 from autograder.text import clean
 
@@ -357,7 +358,7 @@ def grade_batch(
                 hide=hide,
                 workers=max(1, jobs),
                 require=course.sandbox.require,
-                notebooks=any(e.path.suffix == ".ipynb" for e in todo),
+                notebooks=matplotlib_ahead(e.path for e in todo),
                 notebook_template=released_notebook(assignment),
             )
         )

@@ -144,14 +144,18 @@ def _installed(path: Path) -> bool:
     )
 
 
-def _any_notebook(paths: tuple[Path, ...]) -> bool:
-    """Whether a notebook is among ``paths`` or in a folder of them (a guess, made before the
-    submissions are looked for: it only decides what the sandbox imports ahead)."""
+def _matplotlib_coming(paths: tuple[Path, ...]) -> bool:
+    """Whether the notebooks among ``paths`` or in folders of them will need matplotlib itself
+    (a guess, made before the submissions are looked for: it only decides what the sandbox
+    imports ahead)."""
+    from autograder.sandbox._launch import matplotlib_ahead
+
+    def found():
+        for p in paths:
+            yield from p.rglob("*.ipynb") if p.is_dir() else [p]
+
     try:
-        return any(
-            p.suffix == ".ipynb" or (p.is_dir() and next(p.rglob("*.ipynb"), None) is not None)
-            for p in paths
-        )
+        return matplotlib_ahead(found())
     except OSError:
         return False
 
@@ -285,7 +289,7 @@ def grade(
     ASSIGNMENT_USER_attempt_TIME_FILE (Blackboard). --roster maps names to ids explicitly.
     """
     if cluster is None:  # the sandbox's processes import their libraries while this goes on
-        prestart(jobs, notebooks=_any_notebook(submissions))
+        prestart(jobs, notebooks=_matplotlib_coming(submissions))
     from autograder.grade import course_problems
     from autograder.layout import LayoutError, find_entries, read_roster, wrong_assignment
 

@@ -52,6 +52,7 @@ from autograder.grade import (
     worked_out_profiles,
 )
 from autograder.sandbox import CallOutcome, RunResult, Sandbox, SandboxUnavailable
+from autograder.sandbox._launch import matplotlib_ahead
 from autograder.text import clean
 
 INSTALL_HINT = "pip install 'relulab[cluster]'"
@@ -521,7 +522,7 @@ def grade_on_cluster(
                     f"the scheduler has {key}: {clean(value, 40)}; relulab expects "
                     f"{SCHEDULER_SETTINGS[key]} (see docs/cluster.md)"
                 )
-        notebooks = any(e.path.suffix == ".ipynb" for e in todo)
+        notebooks = matplotlib_ahead(e.path for e in todo)
         answers = client.run(
             probe, version, digest, require, hidden, assignment, notebooks, on_error="return"
         )

@@ -62,6 +62,13 @@ def plots_need_matplotlib(notebook: str) -> bool:
         return True
 
 
+def matplotlib_ahead(paths, first: int = 20) -> bool:
+    """Whether the sandbox should import matplotlib ahead for these submissions (paths): the
+    plot cells of one of their first ``first`` notebooks (mostly one template) need it."""
+    notebooks = (p for p in map(str, paths) if p.endswith(".ipynb"))
+    return any(plots_need_matplotlib(p) for _, p in zip(range(first), notebooks, strict=False))
+
+
 def child_env() -> dict[str, str]:
     """The zygote's whole environment: nothing inherited from the grader (no tokens, no paths)
     but RELULAB_SANDBOX_MODE, which can ask for a weaker isolation mode (tests, debugging)."""
