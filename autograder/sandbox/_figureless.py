@@ -85,7 +85,7 @@ def go_real() -> None:
     import matplotlib.pyplot as plt
 
     S.plt = plt
-    if S.active:
+    if S.active and S.quiet is None:
         S.quiet = _nbruntime.QuietPlots()
         S.quiet.__enter__()
     before = plt.gcf() if plt.get_fignums() else None
@@ -107,7 +107,7 @@ def go_real() -> None:
 
 
 def _bound(p: Phantom) -> object:
-    real = object.__getattribute__(p, "_real")
+    real = object.__getattribute__(p, "_phantom_of")
     return None if real is _UNBOUND else real
 
 
@@ -117,7 +117,7 @@ def _real_of(target: object) -> object:
         return S.plt
     if type(target) is _StandInModule:
         return importlib.import_module(target.__name__)
-    real = object.__getattribute__(target, "_real")
+    real = object.__getattribute__(target, "_phantom_of")
     if real is _UNBOUND:
         raise RuntimeError("relulab could not replay the plot this object came from")
     return real
@@ -125,7 +125,7 @@ def _real_of(target: object) -> object:
 
 def _bind(result: object, made: object) -> None:
     if issubclass(type(result), Phantom):
-        object.__setattr__(result, "_real", made)
+        object.__setattr__(result, "_phantom_of", made)
     elif type(result) in (list, tuple) and type(made) in (list, tuple):
         for r, m in zip(result, made, strict=False):
             _bind(r, m)
@@ -359,6 +359,11 @@ def format_string(fmt: object) -> dict | None:
     return found
 
 
+_SETTABLE = {"title": _text, "xlabel": _text, "ylabel": _text, "xlim": _pair, "ylim": _pair}
+_LEGEND = {"loc": LEGEND_PLACES.__contains__, "fontsize": _font_size, "frameon": _boolean,
+          "title": _text, "framealpha": _fraction}  # fmt: skip
+
+
 def _labelled(label: object) -> bool:
     return type(label) is str and label != "" and not label.startswith("_")
 
@@ -369,10 +374,10 @@ def _labelled(label: object) -> bool:
 class Phantom:
     """What a stand-in hands out: answers what it models, goes real for anything else."""
 
-    __slots__ = ("_real", "__weakref__")
+    __slots__ = ("_phantom_of", "__weakref__")
 
     def __init__(self) -> None:
-        object.__setattr__(self, "_real", _UNBOUND)
+        object.__setattr__(self, "_phantom_of", _UNBOUND)
 
     def __getattr__(self, name: str):
         return _forward(getattr(_real_of(self), name))
@@ -482,22 +487,22 @@ class Artist(Phantom):
 
 
 class Axes(Phantom):
-    __slots__ = ("_info",)
+    __slots__ = ("_phantom_info",)
 
     def __init__(self, figure: Figure) -> None:
         super().__init__()
         # the figure; how many artists have a legend label; texts and transforms handed out
-        object.__setattr__(self, "_info", {"figure": figure, "labelled": 0, "cached": {}})
+        object.__setattr__(self, "_phantom_info", {"figure": figure, "labelled": 0, "cached": {}})
 
-    def _once(self, key: str, kind: type) -> Phantom:
-        cached = object.__getattribute__(self, "_info")["cached"]
+    def _ph_once(self, key: str, kind: type) -> Phantom:
+        cached = object.__getattribute__(self, "_phantom_info")["cached"]
         if key not in cached:
             cached[key] = kind()
         return cached[key]
 
-    def _labels(self, label: object) -> None:
+    def _ph_labels(self, label: object) -> None:
         if _labelled(label):
-            object.__getattribute__(self, "_info")["labelled"] += 1
+            object.__getattribute__(self, "_phantom_info")["labelled"] += 1
 
     @_modelled
     def plot(self, *args, **kwargs):
@@ -514,38 +519,38 @@ class Axes(Phantom):
         lengths = [_data(d) for d in data]
         if not 1 <= len(data) <= 2 or min(lengths) < 0 or len(set(lengths)) != 1:
             return _NO
-        self._labels(kwargs.get("label"))
+        self._ph_labels(kwargs.get("label"))
         return _record(self, "plot", args, kwargs, [Artist()])
 
-    def _line_across(self, name: str, args: tuple, kwargs: dict):
+    def _ph_line_across(self, name: str, args: tuple, kwargs: dict):
         if len(args) > 3 or not all(map(_finite, args)) or not _kwargs(kwargs, LINE):
             return _NO
         if len(args) > 1 and not all(map(_fraction, args[1:])):
             return _NO
-        self._labels(kwargs.get("label"))
+        self._ph_labels(kwargs.get("label"))
         return _record(self, name, args, kwargs, Artist())
 
     @_modelled
     def axhline(self, *args, **kwargs):
-        return self._line_across("axhline", args, kwargs)
+        return self._ph_line_across("axhline", args, kwargs)
 
     @_modelled
     def axvline(self, *args, **kwargs):
-        return self._line_across("axvline", args, kwargs)
+        return self._ph_line_across("axvline", args, kwargs)
 
-    def _span(self, name: str, args: tuple, kwargs: dict):
+    def _ph_span(self, name: str, args: tuple, kwargs: dict):
         if len(args) != 2 or not all(map(_finite, args)) or not _kwargs(kwargs, SPAN):
             return _NO
-        self._labels(kwargs.get("label"))
+        self._ph_labels(kwargs.get("label"))
         return _record(self, name, args, kwargs, Artist())
 
     @_modelled
     def axhspan(self, *args, **kwargs):
-        return self._span("axhspan", args, kwargs)
+        return self._ph_span("axhspan", args, kwargs)
 
     @_modelled
     def axvspan(self, *args, **kwargs):
-        return self._span("axvspan", args, kwargs)
+        return self._ph_span("axvspan", args, kwargs)
 
     @_modelled
     def text(self, *args, **kwargs):
@@ -555,20 +560,20 @@ class Axes(Phantom):
             return _NO
         return _record(self, "text", args, kwargs, Artist())
 
-    def _transform(self, name: str, args: tuple, kwargs: dict):
+    def _ph_transform(self, name: str, args: tuple, kwargs: dict):
         if kwargs or args not in ((), ("grid",)):
             return _NO
-        return _record(self, name, args, kwargs, self._once(name, Transform))
+        return _record(self, name, args, kwargs, self._ph_once(name, Transform))
 
     @_modelled
     def get_xaxis_transform(self, *args, **kwargs):
-        return self._transform("get_xaxis_transform", args, kwargs)
+        return self._ph_transform("get_xaxis_transform", args, kwargs)
 
     @_modelled
     def get_yaxis_transform(self, *args, **kwargs):
-        return self._transform("get_yaxis_transform", args, kwargs)
+        return self._ph_transform("get_yaxis_transform", args, kwargs)
 
-    def _label_text(self, name: str, key: str, args: tuple, kwargs: dict):
+    def _ph_label_text(self, name: str, key: str, args: tuple, kwargs: dict):
         if len(args) != 1 or not _text(args[0]):
             return _NO
         loc = kwargs.get("loc", "center") if name == "set_title" else "center"
@@ -577,66 +582,61 @@ class Axes(Phantom):
             return _NO
         if loc != "center" and type(loc) is str:
             key = f"{key} {loc}"
-        return _record(self, name, args, kwargs, self._once(key, Artist))
+        return _record(self, name, args, kwargs, self._ph_once(key, Artist))
 
     @_modelled
     def set_title(self, *args, **kwargs):
-        return self._label_text("set_title", "title", args, kwargs)
+        return self._ph_label_text("set_title", "title", args, kwargs)
 
     @_modelled
     def set_xlabel(self, *args, **kwargs):
-        return self._label_text("set_xlabel", "xlabel", args, kwargs)
+        return self._ph_label_text("set_xlabel", "xlabel", args, kwargs)
 
     @_modelled
     def set_ylabel(self, *args, **kwargs):
-        return self._label_text("set_ylabel", "ylabel", args, kwargs)
+        return self._ph_label_text("set_ylabel", "ylabel", args, kwargs)
 
-    def _limits(self, name: str, args: tuple, kwargs: dict):
+    def _ph_limits(self, name: str, args: tuple, kwargs: dict):
         if kwargs or not (_pair(args) or (len(args) == 1 and _pair(args[0]))):
             return _NO
         return _record(self, name, args, kwargs, Value())
 
     @_modelled
     def set_xlim(self, *args, **kwargs):
-        return self._limits("set_xlim", args, kwargs)
+        return self._ph_limits("set_xlim", args, kwargs)
 
     @_modelled
     def set_ylim(self, *args, **kwargs):
-        return self._limits("set_ylim", args, kwargs)
-
-    SETTABLE = {"title": _text, "xlabel": _text, "ylabel": _text, "xlim": _pair, "ylim": _pair}
+        return self._ph_limits("set_ylim", args, kwargs)
 
     @_modelled
     def set(self, *args, **kwargs):
-        if args or not _kwargs(kwargs, self.SETTABLE):
+        if args or not _kwargs(kwargs, _SETTABLE):
             return _NO
         return _record(self, "set", args, kwargs, Value())
 
-    LEGEND = {"loc": LEGEND_PLACES.__contains__, "fontsize": _font_size, "frameon": _boolean,
-              "title": _text, "framealpha": _fraction}  # fmt: skip
-
     @_modelled
     def legend(self, *args, **kwargs):
-        if args or not _kwargs(kwargs, self.LEGEND):
+        if args or not _kwargs(kwargs, _LEGEND):
             return _NO
-        if not object.__getattribute__(self, "_info")["labelled"]:
+        if not object.__getattribute__(self, "_phantom_info")["labelled"]:
             return _NO  # matplotlib warns: no artists with labels
         return _record(self, "legend", args, kwargs, Artist())
 
 
 class Figure(Phantom):
-    __slots__ = ("_axes",)
+    __slots__ = ("_phantom_axes",)
 
     def __init__(self) -> None:
         super().__init__()
-        object.__setattr__(self, "_axes", [])  # its phantom axes, in the order made
+        object.__setattr__(self, "_phantom_axes", [])  # its phantom axes, in the order made
 
-    def _add_axes(self) -> Axes:
+    def _ph_add_axes(self) -> Axes:
         ax = Axes(self)
-        object.__getattribute__(self, "_axes").append(ax)
+        object.__getattribute__(self, "_phantom_axes").append(ax)
         return ax
 
-    def _quietly(name: str):
+    def _ph_quietly(name: str):
         """Figure.tight_layout, savefig, draw: nothing in a plot cell (QuietPlots)."""
 
         def method(self, *args, **kwargs):
@@ -647,7 +647,7 @@ class Figure(Phantom):
         method.__name__ = name
         return method
 
-    tight_layout, savefig, draw = map(_quietly, ("tight_layout", "savefig", "draw"))
+    tight_layout, savefig, draw = map(_ph_quietly, ("tight_layout", "savefig", "draw"))
 
     @_modelled
     def add_subplot(self, *args, **kwargs):
@@ -665,13 +665,13 @@ class Figure(Phantom):
             and 1 <= args3[2] <= args3[0] * args3[1]
         ):
             return _NO
-        return _record(self, "add_subplot", args, kwargs, self._add_axes())
+        return _record(self, "add_subplot", args, kwargs, self._ph_add_axes())
 
     @_modelled
     def suptitle(self, *args, **kwargs):
         if len(args) != 1 or not _text(args[0]) or not _kwargs(kwargs, LABEL):
             return _NO
-        cached = object.__getattribute__(self, "_axes")
+        cached = object.__getattribute__(self, "_phantom_axes")
         title = next((a for a in cached if type(a) is Artist), None)
         if title is None:
             title = Artist()
@@ -711,10 +711,10 @@ def _current_axes() -> Axes:
     fig = S.current if S.current in S.open else None
     if fig is None:
         _record("pyplot", "figure", (), {}, fig := _new_figure())
-    axes = [a for a in object.__getattribute__(fig, "_axes") if type(a) is Axes]
+    axes = [a for a in object.__getattribute__(fig, "_phantom_axes") if type(a) is Axes]
     if axes:
         return axes[-1]
-    return _record(fig, "add_subplot", (), {}, fig._add_axes())
+    return _record(fig, "add_subplot", (), {}, fig._ph_add_axes())
 
 
 SHARE = ("all", "none", "row", "col")
@@ -747,7 +747,7 @@ def subplots(*args, **kwargs):
     grid = np.empty((nrows, ncols), dtype=object)
     for i in range(nrows):
         for j in range(ncols):
-            grid[i, j] = fig._add_axes()
+            grid[i, j] = fig._ph_add_axes()
     if squeeze and nrows == ncols == 1:
         axes = grid[0, 0]
     elif squeeze and (nrows == 1 or ncols == 1):
@@ -876,30 +876,36 @@ def _restore_modules() -> None:
 # --- cells and imports ----------------------------------------------------------------------
 
 
+def _pyplot_imported() -> bool:
+    module = sys.modules.get("matplotlib.pyplot")
+    return module is not None and type(module) is not _StandInModule
+
+
 def start_cell() -> None:
-    """A plot cell begins: the stand-ins in, unless matplotlib has been needed already."""
-    if S.real:
+    """A plot cell begins: the stand-ins in, unless matplotlib has been needed already; and
+    where matplotlib is imported (ahead, or by a cell), QuietPlots for what reaches it."""
+    S.active = True
+    if S.real or _pyplot_imported():
         S.quiet = _nbruntime.QuietPlots()
         S.quiet.__enter__()
-        S.active = True
+    if S.real:
         return
     mine = stand_ins()
     for name in STANDS_IN_FOR:
         if name in sys.modules and sys.modules[name] is not mine[name]:
             S.saved[name] = sys.modules[name]
         sys.modules[name] = mine[name]
-    S.active = True
 
 
 def end_cell() -> None:
     """The plot cell ended: its figures closed (as Jupyter's inline backend closes them)."""
+    if not S.real:
+        _closed(list(S.open))
+        _restore_modules()  # first: QuietPlots closes figures through pyplot, the real one
     S.active = False
     if S.quiet is not None:
         quiet, S.quiet = S.quiet, None
         quiet.__exit__(None, None, None)
-    if not S.real:
-        _closed(list(S.open))
-        _restore_modules()
 
 
 class plot_cell:

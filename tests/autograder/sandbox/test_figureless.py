@@ -150,6 +150,19 @@ def test_other_parts_of_matplotlib_are_the_real_ones(tmp_path):
     assert "[True, 'SourceFileLoader', '#ff7f0e', True, 1.5, True]" in report["printed"]
 
 
+def test_plot_cells_after_an_answer_imported_matplotlib_are_still_quiet(tmp_path):
+    # The answer cell imports the real pyplot (no stand-ins there); plot cells after it that
+    # use it directly still lay nothing out and have their figures closed when they end.
+    path = notebook(
+        tmp_path,
+        "import matplotlib.pyplot as plt\ndef f():\n    return 1",
+        "fig, ax = plt.subplots()\nax.plot([1, 2])\nplt.tight_layout()\nopen_here = plt.get_fignums()",
+        "print(open_here, plt.get_fignums(), type(plt).__name__)",
+    )
+    report = same_as_matplotlib(path, "f", False, "")
+    assert "[1] [] module" in report["printed"]
+
+
 def test_a_function_that_plots_inside_gets_matplotlib(tmp_path):
     path = notebook(
         tmp_path,
@@ -359,8 +372,10 @@ def test_a_phantom_outside_a_plot_cell_is_matplotlibs_object():
     try:
         assert isinstance(line, matplotlib.lines.Line2D) and fl.S.real  # asking made it real
         assert list(line.get_xdata()) == [0, 1] and line.get_linestyle() == "--"
-        assert isinstance(axes[1], matplotlib.axes.Axes) and axes[1].get_lines()[0] is line._real
-        assert fig.axes[1] is axes[1]._real
+        assert (
+            isinstance(axes[1], matplotlib.axes.Axes) and axes[1].get_lines()[0] is line._phantom_of
+        )
+        assert fig.axes[1] is axes[1]._phantom_of
     finally:
         fl.reset()
         plt.close("all")
