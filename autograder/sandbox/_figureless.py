@@ -114,6 +114,8 @@ def _bound(p: Phantom) -> object:
 def _real_of(target: object) -> object:
     go_real()
     if type(target) is str:  # "pyplot"
+        if S.plt is None:  # its import failed (and said why, where it was first needed)
+            raise ImportError("matplotlib could not be imported")
         return S.plt
     if type(target) is _StandInModule:
         return importlib.import_module(target.__name__)
