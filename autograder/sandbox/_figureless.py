@@ -695,8 +695,12 @@ class _StandInModule(types.ModuleType):
         if real is None:
             go_real()
             real = importlib.import_module(self.__name__)
+        if name == "__all__":  # a star import: without it Python takes the public names here
+            for key, value in vars(real).items():
+                if not key.startswith("_") and key not in self.__dict__:
+                    self.__dict__[key] = _forward(value)
         value = getattr(real, name)
-        if name == "__all__" or (name.startswith("__") and name.endswith("__")):
+        if name.startswith("__") and name.endswith("__"):
             return value
         return _forward(value)
 

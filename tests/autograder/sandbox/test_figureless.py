@@ -150,6 +150,17 @@ def test_other_parts_of_matplotlib_are_the_real_ones(tmp_path):
     assert "[True, 'SourceFileLoader', '#ff7f0e', True, 1.5, True]" in report["printed"]
 
 
+def test_a_star_import_of_pyplot_gives_all_of_it(tmp_path):
+    path = notebook(
+        tmp_path,
+        "from matplotlib.pyplot import *\n"
+        "print(sorted(k for k in dir() if not k.startswith('_'))[:400] and "
+        "[callable(colorbar), callable(subplots), 'np' in dir(), len(dir()) > 100])",
+    )
+    report = same_as_matplotlib(path, "nothing", False, "")
+    assert "[True, True, True, True]" in report["printed"]
+
+
 def test_plot_cells_after_an_answer_imported_matplotlib_are_still_quiet(tmp_path):
     # The answer cell imports the real pyplot (no stand-ins there); plot cells after it that
     # use it directly still lay nothing out and have their figures closed when they end.
