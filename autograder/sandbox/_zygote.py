@@ -904,10 +904,11 @@ def _read_font_list() -> None:
     global _FONT_LIST
     folder = os.environ.get("MPLCONFIGDIR", "")
     try:
-        names = sorted(n for n in os.listdir(folder) if n.startswith("fontlist-"))
-        if names and names[-1].endswith(".json"):
-            with open(os.path.join(folder, names[-1]), "rb") as f:
-                _FONT_LIST = (names[-1], f.read(8 << 20))
+        found = [n for n in os.listdir(folder) if n.startswith("fontlist-") and n.endswith(".json")]
+        if found:  # the newest: the one this matplotlib wrote (older ones may linger)
+            name = max(found, key=lambda n: os.stat(os.path.join(folder, n)).st_mtime)
+            with open(os.path.join(folder, name), "rb") as f:
+                _FONT_LIST = (name, f.read(8 << 20))
     except OSError:
         pass
 
