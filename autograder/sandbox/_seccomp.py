@@ -93,6 +93,11 @@ _LD_W_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
 _OFF_NR, _OFF_ARCH, _OFF_ARG0 = 0, 4, 16  # struct seccomp_data (arg0's low 32 bits)
 
 
+def number(name: str, machine: str | None = None) -> int | None:
+    """The number of system call ``name`` on ``machine`` (default: this one), if in the table."""
+    return _ARCHES.get(machine or platform.machine(), (0, {}))[1].get(name)
+
+
 def program(machine: str | None = None) -> list[tuple[int, int, int, int]]:
     """The filter as (code, jt, jf, k) instructions for ``machine`` (default: this one)."""
     machine = machine or platform.machine()
@@ -158,4 +163,4 @@ def install() -> str:
     return "seccomp"
 
 
-__all__ = ["Unavailable", "install", "program"]
+__all__ = ["Unavailable", "install", "number", "program"]

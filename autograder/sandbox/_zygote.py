@@ -9,9 +9,10 @@ Roles:
   decides once which isolation the machine allows (the *mode*, below) and answers "ready". Then
   it reads one JSON request per line, runs it and answers one JSON line. It never runs student
   code; it forks, watches and kills.
-- helper: forked by the zygote per attempt; enters the mode's namespaces (in user-namespace mode
-  as root it first becomes the sandbox user), forks the child and exits (the zygote is a child
-  subreaper, so it inherits the child).
+- helper (user-namespace mode only): forked by the fork server per attempt; becomes the sandbox
+  user (when the grader is root), enters its own user namespace and the others, forks the child
+  and exits (the zygote is a child subreaper, so it inherits the child). In the other modes the
+  fork server makes the child itself, in its new namespaces, as the zygote's own child.
 - child: its own file-system view, then it forks the worker and reaps until the worker ends.
 - worker: no new privileges, Landlock, rlimits, the sandbox user, no capabilities, seccomp; then
   it loads the submission, receives the calls' inputs (only after loading: nothing the
@@ -98,6 +99,8 @@ NS_FLAGS = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 4, 38, 36
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc_held = ctypes.PyDLL(None, use_errno=True)  # its calls keep the GIL, as os.fork's fork does
+CLONE_PARENT = 0x00008000
 
 SIGNAL_NAMES = {
     signal.SIGSEGV: "segmentation fault",
@@ -490,7 +493,7 @@ class ForkServer:
         self._ask({"op": "warm"})
 
     def spawn(self, req: dict, groups: list[int], scratch: str, fds: list[int]) -> int:
-        """Fork a helper (which forks the child) with these pipe ends; the child's pid or 0."""
+        """Start a child (see _fork_helper) with these pipe ends; its pid, or 0."""
         answer = self._ask({"op": "spawn", "req": req, "groups": groups, "scratch": scratch}, fds)
         pid = answer.get("pid")
         return pid if type(pid) is int and pid > 0 else 0
@@ -529,6 +532,14 @@ class ForkServer:
     def _fork_helper(message: dict, fds: list[int]) -> int:
         msg_w, out_w, st_w, in_r, sub_fd = fds
         req, groups, scratch = message["req"], message["groups"], message["scratch"]
+        if SETUP.mode != "userns":  # (in user-namespace mode a helper first changes its uid)
+            child = _clone_sibling(NS_FLAGS if SETUP.mode == "root" else 0)
+            if child == 0:
+                try:
+                    child_main(msg_w, out_w, st_w, in_r, sub_fd, scratch, req, groups)
+                finally:  # (child_main never returns)
+                    os._exit(70)
+            return max(child, 0)
         pid_r, pid_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -553,6 +564,38 @@ class ForkServer:
 
 
 FORKS = ForkServer()
+_SYS_CLONE = _seccomp.number("clone")
+
+
+def _clone_sibling(namespaces: int) -> int:
+    """os.fork(), but the child is the zygote's (this process's parent's), not this process's,
+    and starts in new ``namespaces`` (CLONE_NEW* flags): the helper process that unshared them
+    and forked, for the zygote (a child subreaper) to inherit the child, is not needed. -1 when
+    the kernel refuses.
+
+    As os.fork does, the interpreter is told before and after (its locks, at-fork hooks). The
+    child skips the C library's own fork steps (its at-fork handlers, the thread id it keeps):
+    it forks the worker through os.fork before any student code runs, and runs only the code
+    of this file itself."""
+    if _SYS_CLONE is None:
+        return -1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    api = ctypes.pythonapi
+    api.PyOS_BeforeFork()
+    pid = _libc_held.syscall(
+        ctypes.c_long(_SYS_CLONE),
+        ctypes.c_ulong(CLONE_PARENT | signal.SIGCHLD | namespaces),
+        ctypes.c_void_p(0),  # no new stack: the child goes on from here, as after fork()
+        ctypes.c_void_p(0),
+        ctypes.c_void_p(0),
+        ctypes.c_void_p(0),
+    )
+    if pid == 0:
+        api.PyOS_AfterFork_Child()
+    else:
+        api.PyOS_AfterFork_Parent()
+    return pid
 
 
 def _frames(att: Attempt, budget: int):
