@@ -1,6 +1,6 @@
 """Starting a zygote process: its command line, its environment, and a start ahead of time.
 
-This module imports os, re, sys and subprocess only, so that a command which knows it will need a
+This module imports os, re, select, signal, sys, time and subprocess only, so that a command which knows it will need a
 sandbox can start the zygote first thing, before it imports anything of its own (the sandbox
 included): the zygote's start (numpy, for notebooks matplotlib) then runs while the command
 imports the rest. :mod:`._sandbox` adopts what was started here (``take``).
@@ -11,9 +11,12 @@ from __future__ import annotations
 import atexit
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Sequence
 
 ZYGOTE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_zygote.py")
 WEAKER_MODES = ("userns", "container", "plain")
@@ -90,26 +93,134 @@ def child_env() -> dict[str, str]:
     }
 
 
-def start(preload: bool) -> tuple[dict[str, str], subprocess.Popen]:
+def start(preload: bool, copies: Sequence[int] = ()) -> tuple[dict[str, str], subprocess.Popen]:
     """A new zygote process and the environment it was given (a zygote is adopted later only
     while :func:`child_env` still gives the same). ``preload``: it imports the notebook
-    libraries at once, before its configuration (its first input line)."""
+    libraries at once, before its configuration (its first input line). ``copies``: the pipe
+    ends of the zygotes it is to fork (:func:`start_group`)."""
     env = child_env()
     debug = os.environ.get("RELULAB_SANDBOX_DEBUG")
     proc = subprocess.Popen(
-        [sys.executable, "-I", "-B", ZYGOTE, *(["--notebooks"] if preload else [])],
+        [
+            sys.executable,
+            "-I",
+            "-B",
+            ZYGOTE,
+            *(["--notebooks"] if preload else []),
+            *([f"--copies={','.join(map(str, copies))}"] if copies else []),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=None if debug else subprocess.DEVNULL,
         env=env,
         cwd="/",
         close_fds=True,
+        pass_fds=tuple(copies),
         start_new_session=True,
     )
     return env, proc
 
 
-def end(proc: subprocess.Popen) -> None:
+def start_group(count: int, preload: bool) -> list[tuple[dict[str, str], subprocess.Popen | Copy]]:
+    """``count`` zygotes, as :func:`start` gives one: a process is started for the first, and
+    the others are forked from it once it has imported its libraries (:class:`Copy`): one
+    start of Python and numpy for all of them, not one each."""
+    if count <= 1:
+        return [start(preload)] if count == 1 else []
+    pipes = [(os.pipe(), os.pipe()) for _ in range(count - 1)]
+    theirs = [fd for (req_r, _), (_, ans_w) in pipes for fd in (req_r, ans_w)]
+    try:
+        env, proc = start(preload, theirs)
+    except BaseException:
+        for (req_r, req_w), (ans_r, ans_w) in pipes:
+            for fd in (req_r, req_w, ans_r, ans_w):
+                os.close(fd)
+        raise
+    for fd in theirs:
+        os.close(fd)
+    return [(env, proc)] + [(env, Copy(req_w, ans_r)) for (_, req_w), (ans_r, _) in pipes]
+
+
+class Copy:
+    """A zygote forked by the first of its group (:func:`start_group`) as this process's own
+    child (the first one clones it with CLONE_PARENT), in a session of its own: what the
+    sandbox uses of a subprocess.Popen (stdin, stdout, pid, poll, wait), for it.
+
+    Its first 16 bytes of output give its process id; nothing is read before them."""
+
+    HEADER = 16
+
+    def __init__(self, stdin_fd: int, stdout_fd: int) -> None:
+        self.stdin = os.fdopen(stdin_fd, "wb")
+        self._out_fd = stdout_fd
+        self._stdout = None
+        self._pid: int | None = None
+        self._gone = False  # it never started (or its first answer was not its id)
+        self.returncode: int | None = None
+
+    def _header(self, timeout: float | None) -> bool:
+        """Read the id, waiting up to ``timeout`` (None: as long as it takes); whether known."""
+        if self._pid is not None or self._gone:
+            return self._pid is not None
+        if not select.select([self._out_fd], [], [], timeout)[0]:
+            return False
+        data = b""
+        while len(data) < self.HEADER:
+            chunk = os.read(self._out_fd, self.HEADER - len(data))
+            if not chunk:
+                break
+            data += chunk
+        text = data.decode("ascii", "replace").strip()
+        if len(data) == self.HEADER and text.isdigit() and int(text) > 0:
+            self._pid = int(text)
+        else:
+            self._gone = True
+            self.returncode = -1
+        return self._pid is not None
+
+    @property
+    def pid(self) -> int:
+        """Its process id; 0 while it has not said it (never block: :func:`kill` asks)."""
+        self._header(0)
+        return self._pid or 0
+
+    @property
+    def stdout(self):
+        if self._stdout is None:
+            self._header(START_WAIT_S)
+            self._stdout = os.fdopen(self._out_fd, "rb")
+        return self._stdout
+
+    def poll(self) -> int | None:
+        if self.returncode is not None:
+            return self.returncode
+        if not self._header(0):
+            return self.returncode  # None: not spoken yet, still starting
+        try:
+            pid, status = os.waitpid(self._pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = self._pid, 0
+        if pid:
+            self.returncode = os.waitstatus_to_exitcode(status) if status else 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired("zygote", timeout or 0)
+            if self._pid is None:
+                self._header(left)
+            else:
+                time.sleep(0.005 if left is None else min(0.005, left))
+        return self.returncode or 0
+
+
+START_WAIT_S = 30.0  # a copy speaks right after the first zygote's imports
+
+
+def end(proc: subprocess.Popen | Copy) -> None:
     """End a zygote: its input closed (it exits at end of input: one never configured has
     set nothing up), then, after 5 s, killed with every child it has not reaped."""
     if proc.stdin is not None and not proc.stdin.closed:
@@ -125,19 +236,26 @@ def end(proc: subprocess.Popen) -> None:
         proc.stdout.close()
 
 
-def kill(proc: subprocess.Popen) -> None:
-    """Kill a zygote and any child it has not reaped (its process group), and wait for it."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+def kill(proc: subprocess.Popen | Copy) -> None:
+    """Kill a zygote and any child it has not reaped (its process group), and wait for it.
+
+    (A copy not yet forked has no id: its input is closed first, so it ends once it is.)"""
+    if proc.stdin is not None:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+    if proc.pid > 0:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     proc.wait()
-    for stream in (proc.stdin, proc.stdout):
-        if stream is not None:
-            stream.close()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
-_started: list[tuple[dict[str, str], subprocess.Popen]] = []
+_started: list[tuple[dict[str, str], subprocess.Popen | Copy]] = []
 
 
 def prestart(workers: int = 1, notebooks: bool = False) -> None:
@@ -146,11 +264,11 @@ def prestart(workers: int = 1, notebooks: bool = False) -> None:
     be imported yet). Those nobody takes end with this process."""
     if not _started:
         atexit.register(_end_untaken)
-    while len(_started) < workers:
-        _started.append(start(notebooks))
+    if len(_started) < workers:
+        _started.extend(start_group(workers - len(_started), notebooks))
 
 
-def take() -> list[tuple[dict[str, str], subprocess.Popen]]:
+def take() -> list[tuple[dict[str, str], subprocess.Popen | Copy]]:
     """The zygotes :func:`prestart` started and nobody took yet, as (environment, process)."""
     taken = list(_started)
     _started.clear()

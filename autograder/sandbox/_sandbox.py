@@ -200,7 +200,7 @@ class _Zygote:
         configure: bool = True,
         template: str = "",
         preload: bool | None = None,
-        started: tuple[dict[str, str], subprocess.Popen] | None = None,
+        started: tuple[dict[str, str], subprocess.Popen | _launch.Copy] | None = None,
     ) -> None:
         self.slot = slot  # which worker (its children get a uid of their own: _zygote.claim_uid)
         self.hide: list[str] = []
@@ -301,8 +301,9 @@ def prestart(workers: int = 1, notebooks: bool = False) -> None:
     (their input is closed at exit, before any configuration: they set nothing up)."""
     with _early_lock:
         _take_launched()
-        while len(_early) < workers:
-            _early.append(_Zygote(len(_early), configure=False, preload=notebooks))
+        if len(_early) < workers:
+            for started in _launch.start_group(workers - len(_early), notebooks):
+                _early.append(_Zygote(len(_early), configure=False, started=started))
 
 
 def _take_launched() -> None:
@@ -385,9 +386,14 @@ class Sandbox:
         for slot, z in enumerate(self._starting):
             z.slot = slot
             z.configure(self.hide, notebooks, template)
+        missing = range(len(self._starting), workers)
         self._starting += [
-            _Zygote(slot, self.hide, notebooks, template=template)
-            for slot in range(len(self._starting), workers)
+            _Zygote(slot, self.hide, notebooks, template=template, started=started)
+            for slot, started in zip(
+                missing,
+                _launch.start_group(len(missing), notebooks) if missing else [],
+                strict=True,
+            )
         ]
         if wait:
             self.ready()

@@ -1086,7 +1086,6 @@ def _compile_cell(number: int, src: str) -> tuple[ast.Module, types.CodeType]:
 
 def zygote_main() -> None:
     global SETUP
-    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     reply = os.fdopen(os.dup(1), "w")
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)  # a stray print in the zygote can never reach the parent's channel
@@ -1098,6 +1097,8 @@ def zygote_main() -> None:
         found = None
     if "--notebooks" in sys.argv[1:]:  # notebooks are coming: their libraries now, while the
         _import_notebook_libraries()  # grader starts (after the view: it is the same view)
+    reply = _fork_copies(reply)
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     first = sys.stdin.readline()
     if not first:
         return  # started ahead (prestart) and never configured: nothing was set up
@@ -1125,6 +1126,34 @@ def zygote_main() -> None:
             answer = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
         reply.write(json.dumps(answer) + "\n")
         reply.flush()
+
+
+def _fork_copies(reply):
+    """The other zygotes of this one's group (``--copies=R,W,...``: the request and answer
+    pipe ends of each), forked now that the libraries are imported (_launch.start_group): each
+    a child of the grader (CLONE_PARENT), in a session of its own, with its own channel, which
+    it starts by writing its process id (16 bytes). Returns this process's channel."""
+    arg = next((a for a in sys.argv[1:] if a.startswith("--copies=")), "")
+    fds = [int(f) for f in arg.split("=", 1)[1].split(",")] if arg else []
+    pairs = list(zip(fds[::2], fds[1::2], strict=True))
+    mine = None
+    for req_r, ans_w in pairs:
+        if _clone_sibling(0) == 0:
+            mine = (req_r, ans_w)
+            break
+    for fd in fds:
+        if mine is None or fd not in mine:
+            os.close(fd)
+    if mine is None:
+        return reply
+    os.setsid()
+    reply.close()  # the first zygote's channel
+    os.dup2(mine[0], 0)
+    os.close(mine[0])
+    answer = os.fdopen(mine[1], "w")
+    answer.write(f"{os.getpid():<15d}\n")
+    answer.flush()
+    return answer
 
 
 # --------------------------------------------------------------------------- child

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -699,6 +701,71 @@ def test_prestart_for_notebooks_imports_matplotlib_before_any_configuration(note
         assert mapped() is notebooks
     finally:
         z.close()
+
+
+def _ppid(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def _maps_numpy(pid: int) -> bool:
+    with open(f"/proc/{pid}/maps") as f:
+        return "_multiarray_umath" in f.read()
+
+
+def test_the_zygotes_of_a_sandbox_are_forked_from_one_start(write):
+    """Python and numpy start once for all of a Sandbox's zygotes: the others are forked from
+    the first once it has imported numpy, each our own child in a session of its own, so that
+    killing one (its process group) leaves the others grading; the dead one is replaced."""
+    from autograder.sandbox import _launch
+
+    path = write("import os\ndef me():\n    return os.getpid() > 0\n")
+    call = [Call("m", "q", "me")]
+    with Sandbox(workers=3) as box:
+        first, *copies = [z.proc for z in box._all]  # noqa: SLF001 - the test looks inside
+        assert isinstance(first, subprocess.Popen)
+        assert all(isinstance(c, _launch.Copy) for c in copies) and len(copies) == 2
+        pids = [first.pid, *(c.pid for c in copies)]
+        assert len(set(pids)) == 3
+        for pid in pids:
+            assert _ppid(pid) == os.getpid() and os.getsid(pid) == pid
+        with open(f"/proc/{copies[0].pid}/cmdline", "rb") as f:
+            assert f.read() == open(f"/proc/{first.pid}/cmdline", "rb").read()
+        assert all(_maps_numpy(pid) for pid in pids)  # forked after numpy's import
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            runs = list(pool.map(lambda _: box.run(path, call, FAST), range(6)))
+        assert [r.outcomes["m"].value for r in runs] == [True] * 6
+        _launch.kill(first)  # the first one's whole process group
+        assert all(c.poll() is None for c in copies)
+        after = [box.run(path, call, FAST) for _ in range(6)]
+        # a run given the dead one is the grader's failure, never the student's; then it is
+        # replaced, and every run after that grades
+        assert sum(1 for r in after if r.internal_error) <= 1
+        assert all(r.outcomes["m"].value is True for r in after if not r.internal_error)
+        assert first.pid not in [z.proc.pid for z in box._all]  # noqa: SLF001
+        assert [box.run(path, call, FAST).outcomes["m"].value for _ in range(3)] == [True] * 3
+    for c in copies:
+        assert c.poll() is not None  # ended with the sandbox, and reaped
+
+
+def test_a_started_group_nobody_configures_ends_without_a_word():
+    """Each zygote of a group waits for its configuration; its input closed first, each exits
+    at once, having said nothing but (for a forked one) its process id."""
+    from autograder.sandbox import _launch
+
+    group = _launch.start_group(3, False)
+    (_, first), *rest = group
+    copies = [c for _, c in rest]
+    assert all(c.pid > 0 or c.poll() is None for c in copies)
+    time.sleep(0.5)
+    for _, proc in group:
+        proc.stdin.close()
+    assert first.wait(timeout=5) == 0 and first.stdout.read() == b""
+    for c in copies:
+        assert c.wait(timeout=5) == 0 and c.pid > 0
+        assert c.stdout.read() == b""
+        c.stdout.close()
+    first.stdout.close()
 
 
 def test_a_prestarted_process_of_another_environment_is_not_adopted(monkeypatch):
