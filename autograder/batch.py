@@ -425,7 +425,10 @@ def grade_batch(
             return data
 
     restore = _handle_sigint(_sigint_handler(stop, abandon, on_interrupt))
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    # One thread more than there are zygotes: while each zygote runs a child, one thread makes
+    # the next plan and writes its inputs, so that no zygote waits for the grader to finish
+    # a submission's scores and reports before it gets its next one.
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs) + 1)
     try:
         futures = {pool.submit(one, e): e for e in todo}
         pending = set(futures)
