@@ -205,13 +205,17 @@ class Copy:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
+        """Its exit status once it has ended. One that has not said its id within
+        START_WAIT_S (its first zygote stuck before forking it) counts as never started: with
+        its input closed, as :func:`kill` closes it first, it would end at once anyway."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 raise subprocess.TimeoutExpired("zygote", timeout or 0)
             if self._pid is None:
-                self._header(left)
+                if not self._header(START_WAIT_S if left is None else left) and left is None:
+                    self._gone, self.returncode = True, -1
             else:
                 time.sleep(0.005 if left is None else min(0.005, left))
         return self.returncode or 0

@@ -768,6 +768,17 @@ def test_a_started_group_nobody_configures_ends_without_a_word():
     first.stdout.close()
 
 
+def test_a_group_whose_first_zygote_dies_at_once_leaves_nothing_waiting():
+    """Killed before it could fork the others (it is still importing numpy), the first zygote
+    leaves copies that end as never started, without anyone waiting for them forever."""
+    from autograder.sandbox import _launch
+
+    (_, first), (_, copy) = _launch.start_group(2, False)
+    _launch.kill(first)
+    _launch.kill(copy)  # never forked: nothing to kill, and no wait that never ends
+    assert copy.poll() is not None and copy.wait(timeout=1) in (-1, 0)
+
+
 def test_a_prestarted_process_of_another_environment_is_not_adopted(monkeypatch):
     """A zygote prestarted before RELULAB_SANDBOX_MODE changed (a test, a debugging session)
     would start in the old mode: the next Sandbox starts its own instead, and ends the old."""
