@@ -574,9 +574,11 @@ def _clone_sibling(namespaces: int) -> int:
     the kernel refuses.
 
     As os.fork does, the interpreter is told before and after (its locks, at-fork hooks). The
-    child skips the C library's own fork steps (its at-fork handlers, the thread id it keeps):
-    it forks the worker through os.fork before any student code runs, and runs only the code
-    of this file itself."""
+    child skips the C library's own fork steps: its at-fork handlers (this process has one
+    thread and holds none of the library's locks), and the thread id the library keeps, which
+    stays this process's. Nothing here relies on that id (no raise, abort or pthread_kill:
+    signals go by os.kill), and what the child forks through os.fork (a worker, which runs the
+    student's code; a fork server) gets its own."""
     if _SYS_CLONE is None:
         return -1
     sys.stdout.flush()
