@@ -72,6 +72,7 @@ _warmed = False  # whether matplotlib is imported (in the fork server)
 _figure_due = False  # whether the fork server is still to draw its first figure
 # The template notebook's cells, compiled in the fork server: (number, source) -> (tree, code)
 TEMPLATE_CODE: dict[tuple[int, str], tuple[ast.Module, types.CodeType]] = {}
+_template_compiled = False
 _asked_warm = False  # whether the zygote has asked the fork server to import it
 # matplotlib's font list from the zygote's own cache, (file name, bytes), read in the fork
 # server: a child whose plot cells need matplotlib after all (not imported ahead) starts from
@@ -515,6 +516,8 @@ class ForkServer:
                     _warm_notebook_libraries()
                     answer = {"ok": True}
                 else:
+                    if str(message["req"]["submission"]).endswith(".ipynb"):
+                        _compile_template_once()  # before the first notebook's child
                     answer = {"pid": self._fork_helper(message, fds)}
             except Exception as exc:  # noqa: BLE001 - a bug here must not hang the zygote
                 answer = {"error": f"{type(exc).__name__}: {exc}"}
@@ -991,7 +994,16 @@ def _warm_notebook_libraries() -> None:
         return
     _warmed = True
     _figure_due = _import_notebook_libraries()
-    if SETUP is not None and SETUP.template:
+    _compile_template_once()
+
+
+def _compile_template_once() -> None:
+    """The template notebook's cells compiled, in the fork server, once: when it warms, or
+    else before its first notebook's child (a batch of .py files never compiles them). Not
+    tied to matplotlib: most notebooks' plot cells never import it."""
+    global _template_compiled
+    if not _template_compiled and SETUP is not None and SETUP.template:
+        _template_compiled = True
         _compile_template(SETUP.template)
 
 
