@@ -359,7 +359,11 @@ def grade_batch(
                 workers=max(1, jobs),
                 require=course.sandbox.require,
                 notebooks=matplotlib_ahead(e.path for e in todo),
-                notebook_template=released_notebook(assignment),
+                notebook_template=(
+                    released_notebook(assignment)
+                    if any(e.path.suffix == ".ipynb" for e in todo)
+                    else None
+                ),
             )
         )
     except SandboxUnavailable as exc:  # too little isolation here: grade nothing, say so

@@ -130,7 +130,7 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
     ``require``: isolation layers without which nothing is graded (the result says so and
     marks the submission for regrading instead)."""
     from autograder.export.common import student_id_from_metadata
-    from autograder.paths import source_roots
+    from autograder.paths import released_notebook, source_roots
     from autograder.text import file_name
 
     files = submission_files(root / "submission")
@@ -145,14 +145,17 @@ def grade_root(root: Path, assignment: str, require: tuple[str, ...] = ()) -> di
     path = files[0]
     hide = [*source_roots(), root.resolve()]
     # Adopts what main prestarted and is waited for last: its start (imports, isolation
-    # probes) runs while this process reads the course and the student's metadata. No notebook
-    # template: compiling it pays off from a batch's second notebook on, and here is only one.
+    # probes) runs while this process reads the course and the student's metadata. A notebook
+    # gets the released one as its template: the sandbox compiles that one's cells while this
+    # process is still importing, and the child compiles only the cells the student changed.
+    notebook = path.suffix == ".ipynb"
     sandbox = Sandbox(
         hide=hide,
         workers=1,
         require=require,
-        notebooks=path.suffix == ".ipynb" and plots_need_matplotlib(str(path)),
+        notebooks=notebook and plots_need_matplotlib(str(path)),
         wait=False,
+        notebook_template=released_notebook(assignment) if notebook else None,
     )
     try:
         from autograder.course import load_course

@@ -458,6 +458,7 @@ class ForkServer:
                         pass
                 if warm:
                     _warm_notebook_libraries()
+                _compile_template_once()  # while the grader goes on with its own start
                 _read_font_list()
                 self._serve(theirs)
             finally:
@@ -998,9 +999,9 @@ def _warm_notebook_libraries() -> None:
 
 
 def _compile_template_once() -> None:
-    """The template notebook's cells compiled, in the fork server, once: when it warms, or
-    else before its first notebook's child (a batch of .py files never compiles them). Not
-    tied to matplotlib: most notebooks' plot cells never import it."""
+    """The template notebook's cells compiled, in the fork server, once: as it starts (the
+    grader names a template only when notebooks are coming), or at the latest before its
+    first notebook's child. Not tied to matplotlib: most notebooks' plot cells never need it."""
     global _template_compiled
     if not _template_compiled and SETUP is not None and SETUP.template:
         _template_compiled = True
