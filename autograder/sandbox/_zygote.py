@@ -517,8 +517,6 @@ class ForkServer:
                     _warm_notebook_libraries()
                     answer = {"ok": True}
                 else:
-                    if str(message["req"]["submission"]).endswith(".ipynb"):
-                        _compile_template_once()  # before the first notebook's child
                     answer = {"pid": self._fork_helper(message, fds)}
             except Exception as exc:  # noqa: BLE001 - a bug here must not hang the zygote
                 answer = {"error": f"{type(exc).__name__}: {exc}"}
@@ -999,9 +997,9 @@ def _warm_notebook_libraries() -> None:
 
 
 def _compile_template_once() -> None:
-    """The template notebook's cells compiled, in the fork server, once: as it starts (the
-    grader names a template only when notebooks are coming), or at the latest before its
-    first notebook's child. Not tied to matplotlib: most notebooks' plot cells never need it."""
+    """The template notebook's cells compiled, in the fork server, once, as it starts (the
+    grader names a template only when notebooks are coming): not tied to matplotlib, which
+    most notebooks' plot cells never need."""
     global _template_compiled
     if not _template_compiled and SETUP is not None and SETUP.template:
         _template_compiled = True
